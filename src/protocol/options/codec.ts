@@ -1,0 +1,71 @@
+/**
+ * Conventions shared by every option codec in this folder.
+ *
+ * - `encode*` functions return an SB **payload**: the bytes between
+ *   `IAC SB <option>` and `IAC SE`, not IAC-escaped (the session frames and
+ *   escapes them, see `frameSubnegotiation`).
+ * - `decode*` functions take such a payload (already unescaped by the parser)
+ *   and return a {@link Decoded} result. They never throw on peer input.
+ */
+import { Cmd } from '../constants.js';
+
+/** The result of decoding a peer's payload. */
+export type Decoded<T> =
+  | { ok: true; value: T; warnings: string[] }
+  | { ok: false; reason: string };
+
+/** A successful decode, with optional lenient-parse warnings. */
+export function ok<T>(value: T, warnings: string[] = []): Decoded<T> {
+  return { ok: true, value, warnings };
+}
+
+/** A failed decode: the payload is ignored. */
+export function fail(reason: string): { ok: false; reason: string } {
+  return { ok: false, reason };
+}
+
+/** Double every 0xFF byte (IAC IAC), as required for data and SB payloads. */
+export function escapeIac(buf: Buffer): Buffer {
+  let at = buf.indexOf(Cmd.IAC);
+  if (at === -1) return buf;
+  let count = 0;
+  for (let i = at; i !== -1; i = buf.indexOf(Cmd.IAC, i + 1)) count++;
+  const out = Buffer.allocUnsafe(buf.length + count);
+  let r = 0;
+  let w = 0;
+  while (at !== -1) {
+    w += buf.copy(out, w, r, at + 1);
+    out[w++] = Cmd.IAC;
+    r = at + 1;
+    at = buf.indexOf(Cmd.IAC, r);
+  }
+  buf.copy(out, w, r);
+  return out;
+}
+
+/** `IAC SB <opt> <payload, IAC-escaped> IAC SE`. */
+export function frameSubnegotiation(opt: number, payload: Buffer): Buffer {
+  const body = escapeIac(payload);
+  const out = Buffer.allocUnsafe(body.length + 5);
+  out[0] = Cmd.IAC;
+  out[1] = Cmd.SB;
+  out[2] = opt;
+  body.copy(out, 3);
+  out[body.length + 3] = Cmd.IAC;
+  out[body.length + 4] = Cmd.SE;
+  return out;
+}
+
+/**
+ * Text from the peer made safe to store and log: only printable ASCII
+ * survives (other bytes become `?`), and it is cut at `max` characters.
+ */
+export function sanitizeAscii(buf: Buffer, max = 256): string {
+  const n = Math.min(buf.length, max);
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    const b = buf[i]!;
+    s += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '?';
+  }
+  return s;
+}

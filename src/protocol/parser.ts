@@ -1,0 +1,298 @@
+/**
+ * The Telnet byte-stream parser (RFC 854, RFC 855).
+ *
+ * One state machine takes chunks of any size, split anywhere, and reports:
+ * - data as **spans** (subarrays of the chunk, never a call per byte),
+ * - two-byte commands (NOP, DM, BRK, IP, AO, AYT, EC, EL, GA, EOR, SUSP,
+ *   ABORT, EOF),
+ * - negotiations (IAC WILL/WONT/DO/DONT option),
+ * - subnegotiations (IAC SB option payload IAC SE, with IAC IAC unescaped),
+ * - problems (warnings and limit errors), after which parsing goes on.
+ *
+ * Fast path: in the data state the next IAC (and, in NVT mode, the next NUL)
+ * is found with `indexOf`, so a chunk of plain text is one span.
+ *
+ * NVT receive rules (when the peer has not agreed to BINARY): NUL bytes are
+ * no-ops and are dropped, so CR NUL arrives as a bare CR; CR LF, lone CR and
+ * lone LF pass through for the reader's line logic. In BINARY mode every data
+ * byte passes unchanged.
+ *
+ * Limits: a subnegotiation payload (escaped IAC counted once per data byte)
+ * may not exceed `maxSubnegotiation`; past it the SB is discarded up to its
+ * IAC SE and one `SB_OVERFLOW` error is reported. Memory per parser is
+ * bounded by that cap.
+ */
+import { Cmd, type Verb, cmdName, optName } from './constants.js';
+import { ProblemCode, type ProtocolProblem } from './errors.js';
+
+/** Where the parser's output goes. */
+export interface ParserHandler {
+  /** A run of in-band data. The span may be a view of the input chunk. */
+  onData(span: Buffer): void;
+  /** A two-byte command such as GA or AYT. */
+  onCommand(cmd: number): void;
+  /** IAC WILL/WONT/DO/DONT option. */
+  onNegotiate(verb: Verb, opt: number): void;
+  /** A complete subnegotiation; `payload` excludes the option byte and is a private copy. */
+  onSubnegotiation(opt: number, payload: Buffer): void;
+  /** A peer misbehaviour; parsing continues. */
+  onProblem(problem: ProtocolProblem): void;
+}
+
+/** Parser limits. */
+export interface ParserOptions {
+  /** Largest accepted SB payload in bytes (default 16 KiB). */
+  maxSubnegotiation?: number;
+  /** Start in BINARY receive mode (NUL bytes kept). Default false. */
+  binary?: boolean;
+}
+
+/** Default cap on one subnegotiation payload. */
+export const DEFAULT_MAX_SUBNEGOTIATION = 16 * 1024;
+
+const IAC = Cmd.IAC;
+
+const enum State {
+  Data,
+  Iac,
+  Verb,
+  SbOption,
+  Sb,
+  SbIac,
+}
+
+/** A resumable Telnet stream parser. Pure: no I/O, timers or threads. */
+export class TelnetParser {
+  /**
+   * Whether received data is BINARY (RFC 856). When false, NUL bytes are
+   * dropped as NVT no-ops. The session flips this as negotiation changes;
+   * it takes effect from the next byte.
+   */
+  binary: boolean;
+  readonly maxSubnegotiation: number;
+
+  private readonly handler: ParserHandler;
+  private state: State = State.Data;
+  private verb: Verb = Cmd.WILL;
+  private sbOption = -1;
+  private sbBuffer: Buffer | null = null;
+  private sbLength = 0;
+  private sbDiscard = false;
+
+  constructor(handler: ParserHandler, options: ParserOptions = {}) {
+    this.handler = handler;
+    this.binary = options.binary ?? false;
+    const max = options.maxSubnegotiation ?? DEFAULT_MAX_SUBNEGOTIATION;
+    if (!Number.isInteger(max) || max < 1) {
+      throw new RangeError(`maxSubnegotiation must be a positive integer, got ${max}`);
+    }
+    this.maxSubnegotiation = max;
+  }
+
+  /** True when the parser is between sequences (nothing partial is held). */
+  get idle(): boolean {
+    return this.state === State.Data;
+  }
+
+  /** Feed one chunk. Handlers run synchronously, in stream order. */
+  receive(chunk: Buffer): void {
+    const n = chunk.length;
+    const h = this.handler;
+    let i = 0;
+    // Cached positions of the next IAC and NUL at or after i (n = none).
+    let nextIac = -1;
+    let nextNul = -1;
+    while (i < n) {
+      switch (this.state) {
+        case State.Data: {
+          if (nextIac < i) {
+            nextIac = chunk.indexOf(IAC, i);
+            if (nextIac === -1) nextIac = n;
+          }
+          let stop = nextIac;
+          if (!this.binary) {
+            if (nextNul < i) {
+              nextNul = chunk.indexOf(0, i);
+              if (nextNul === -1) nextNul = n;
+            }
+            if (nextNul < stop) stop = nextNul;
+          }
+          if (stop === n) {
+            h.onData(chunk.subarray(i, n));
+            return;
+          }
+          if (chunk[stop] === 0 && stop !== nextIac) {
+            // NVT NUL: drop it.
+            if (stop > i) h.onData(chunk.subarray(i, stop));
+            i = stop + 1;
+            break;
+          }
+          // IAC at `stop`.
+          if (stop + 1 < n && chunk[stop + 1] === IAC) {
+            // Escaped 0xFF: keep the first byte in this span, skip the second.
+            h.onData(chunk.subarray(i, stop + 1));
+            i = stop + 2;
+            break;
+          }
+          if (stop > i) h.onData(chunk.subarray(i, stop));
+          i = stop + 1;
+          this.state = State.Iac;
+          break;
+        }
+        case State.Iac: {
+          const b = chunk[i]!;
+          i += 1;
+          this.command(b);
+          break;
+        }
+        case State.Verb: {
+          const opt = chunk[i]!;
+          i += 1;
+          this.state = State.Data;
+          h.onNegotiate(this.verb, opt);
+          break;
+        }
+        case State.SbOption: {
+          const b = chunk[i]!;
+          i += 1;
+          if (b === IAC) {
+            // IAC SB IAC ...: no option byte at all.
+            this.sbOption = -1;
+            this.state = State.SbIac;
+          } else {
+            this.sbOption = b;
+            this.state = State.Sb;
+          }
+          break;
+        }
+        case State.Sb: {
+          let j = chunk.indexOf(IAC, i);
+          if (j === -1) j = n;
+          if (j > i) this.appendSb(chunk, i, j);
+          if (j === n) return;
+          i = j + 1;
+          this.state = State.SbIac;
+          break;
+        }
+        case State.SbIac: {
+          const b = chunk[i]!;
+          if (b === IAC) {
+            i += 1;
+            this.appendSb(chunk, i - 1, i);
+            this.state = State.Sb;
+          } else if (b === Cmd.SE) {
+            i += 1;
+            this.state = State.Data;
+            this.finishSb();
+          } else {
+            // Any other command ends the SB (which is dropped) and is then
+            // processed as a command in its own right.
+            this.problem('warning', ProblemCode.SB_INTERRUPTED,
+              `IAC ${cmdName(b)} inside SB ${this.sbOptionName()}: subnegotiation dropped`);
+            this.resetSb();
+            this.state = State.Iac;
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  /**
+   * The stream has ended. A dangling IAC or an unterminated subnegotiation
+   * is discarded with a `TRUNCATED` warning.
+   */
+  end(): void {
+    if (this.state !== State.Data) {
+      const what = this.state === State.Sb || this.state === State.SbIac || this.state === State.SbOption
+        ? `an unterminated SB ${this.sbOptionName()}`
+        : 'a partial IAC sequence';
+      this.problem('warning', ProblemCode.TRUNCATED, `stream ended inside ${what}; discarded`);
+    }
+    this.reset();
+  }
+
+  /** Forget any partial sequence. */
+  reset(): void {
+    this.state = State.Data;
+    this.resetSb();
+    this.sbBuffer = null;
+  }
+
+  private command(b: number): void {
+    const h = this.handler;
+    this.state = State.Data;
+    if (b === IAC) {
+      // Only reached when the first IAC ended the previous chunk.
+      h.onData(Buffer.from([IAC]));
+    } else if (b >= Cmd.WILL && b <= Cmd.DONT) {
+      this.verb = b as Verb;
+      this.state = State.Verb;
+    } else if (b === Cmd.SB) {
+      this.resetSb();
+      this.state = State.SbOption;
+    } else if (b === Cmd.SE) {
+      this.problem('warning', ProblemCode.SE_WITHOUT_SB, 'IAC SE outside a subnegotiation: ignored');
+    } else if (b >= Cmd.EOF) {
+      h.onCommand(b);
+    } else {
+      this.problem('warning', ProblemCode.UNKNOWN_COMMAND, `IAC ${b} is not a Telnet command: ignored`);
+    }
+  }
+
+  private appendSb(chunk: Buffer, start: number, end: number): void {
+    if (this.sbDiscard) return;
+    const len = end - start;
+    const needed = this.sbLength + len;
+    if (needed > this.maxSubnegotiation) {
+      this.sbDiscard = true;
+      this.problem('error', ProblemCode.SB_OVERFLOW,
+        `SB ${this.sbOptionName()} exceeds ${this.maxSubnegotiation} bytes: discarded up to its IAC SE`);
+      return;
+    }
+    let buf = this.sbBuffer;
+    if (buf === null || buf.length < needed) {
+      let size = buf === null ? 64 : buf.length * 2;
+      while (size < needed) size *= 2;
+      size = Math.min(size, this.maxSubnegotiation);
+      const grown = Buffer.allocUnsafe(size);
+      if (buf !== null && this.sbLength > 0) buf.copy(grown, 0, 0, this.sbLength);
+      this.sbBuffer = buf = grown;
+    }
+    chunk.copy(buf, this.sbLength, start, end);
+    this.sbLength = needed;
+  }
+
+  private finishSb(): void {
+    const opt = this.sbOption;
+    const discarded = this.sbDiscard;
+    const payload = this.sbLength === 0 || this.sbBuffer === null
+      ? Buffer.alloc(0)
+      : Buffer.from(this.sbBuffer.subarray(0, this.sbLength));
+    this.resetSb();
+    // A large buffer is not kept between subnegotiations.
+    if (this.sbBuffer !== null && this.sbBuffer.length > 1024) this.sbBuffer = null;
+    if (discarded) return;
+    if (opt < 0) {
+      this.problem('warning', ProblemCode.EMPTY_SB, 'IAC SB IAC SE with no option: ignored');
+      return;
+    }
+    this.handler.onSubnegotiation(opt, payload);
+  }
+
+  private resetSb(): void {
+    this.sbOption = -1;
+    this.sbLength = 0;
+    this.sbDiscard = false;
+  }
+
+  private sbOptionName(): string {
+    return this.sbOption < 0 ? '(no option)' : optName(this.sbOption);
+  }
+
+  private problem(severity: 'warning' | 'error', code: ProblemCode, message: string): void {
+    const p: ProtocolProblem = { severity, code, message };
+    if (this.sbOption >= 0) p.option = this.sbOption;
+    this.handler.onProblem(p);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * TERMINAL-TYPE (RFC 1091, superseding RFC 930), option 24.
+ *
+ *   server -> client: IAC SB TTYPE SEND IAC SE          (SEND = 1)
+ *   client -> server: IAC SB TTYPE IS <name> IAC SE     (IS = 0)
+ *
+ * Each SEND asks for the next name in the client's list; a client signals
+ * the end of its list by repeating the last name. {@link TtypeCycle} holds
+ * the server's cycling rules as telnetlib3 defines them: ask again until the
+ * reply equals the first name (looped), equals the previous one (repeated),
+ * is empty, more than {@link TTYPE_LOOPMAX} names were seen, or the third
+ * name is an MTTS bit field (`MTTS 137`), in which case the second name is
+ * the terminal type.
+ */
+import { type Decoded, fail, ok, sanitizeAscii } from './codec.js';
+
+/** TTYPE subnegotiation commands. */
+export const TtypeCmd = { IS: 0, SEND: 1 } as const;
+
+/** The most names a server asks for before it stops cycling. */
+export const TTYPE_LOOPMAX = 8;
+
+/** Longest terminal name kept (RFC 1091 allows 40; some clients send more). */
+export const TTYPE_MAX_LENGTH = 64;
+
+/** A decoded TTYPE message. */
+export type TtypeMessage = { kind: 'send' } | { kind: 'is'; name: string };
+
+/** `SEND`, the server's request for the next name. */
+export function encodeTtypeSend(): Buffer {
+  return Buffer.from([TtypeCmd.SEND]);
+}
+
+/** `IS <name>`; the name is sent as ASCII. */
+export function encodeTtypeIs(name: string): Buffer {
+  return Buffer.concat([Buffer.from([TtypeCmd.IS]), Buffer.from(name, 'latin1')]);
+}
+
+/**
+ * Decode a TTYPE payload. The name is reduced to printable ASCII (control
+ * bytes become `?`) and cut at {@link TTYPE_MAX_LENGTH}, with a warning, so a
+ * hostile name can never reach a terminal or log raw.
+ */
+export function decodeTtype(payload: Buffer): Decoded<TtypeMessage> {
+  if (payload.length === 0) return fail('empty TTYPE payload');
+  const cmd = payload[0];
+  if (cmd === TtypeCmd.SEND) return ok({ kind: 'send' });
+  if (cmd !== TtypeCmd.IS) return fail(`TTYPE command ${cmd} is neither IS nor SEND`);
+  const raw = payload.subarray(1);
+  const warnings: string[] = [];
+  if (raw.length > TTYPE_MAX_LENGTH) warnings.push(`TTYPE name of ${raw.length} bytes cut to ${TTYPE_MAX_LENGTH}`);
+  const name = sanitizeAscii(raw, TTYPE_MAX_LENGTH);
+  if (name.length > 0 && name !== raw.toString('latin1').slice(0, TTYPE_MAX_LENGTH)) {
+    warnings.push('TTYPE name held control or non-ASCII bytes; replaced with ?');
+  }
+  return ok({ kind: 'is', name }, warnings);
+}
+
+/** What the server does after a TTYPE IS. */
+export interface TtypeStep {
+  /** Ask for another name (send SEND again). */
+  again: boolean;
+  /** The terminal type chosen so far (the `TERM` value). */
+  term: string;
+}
+
+/**
+ * The server's TTYPE cycle. Feed each received name to {@link next}; it says
+ * whether to ask again and which name is the terminal type. As in telnetlib3,
+ * the newest non-empty name is the terminal type even when it arrives
+ * unsolicited after the cycle stopped (it then replaces the last slot).
+ */
+export class TtypeCycle {
+  /** Every name received, in order (`ttype1` is `names[0]`). */
+  readonly names: string[] = [];
+  private count = 1;
+  private finished = false;
+  private term = '';
+
+  /** True once the cycle has stopped. */
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** The terminal type decided so far (empty before the first non-empty reply). */
+  get terminal(): string {
+    return this.term;
+  }
+
+  /** Record one reply and decide whether to ask again. */
+  next(name: string): TtypeStep {
+    const names = this.names;
+    const count = this.count;
+    names[count - 1] = name;
+    if (name !== '') this.term = name;
+    if (this.finished) return { again: false, term: this.term };
+    const previous = count > 1 ? names[count - 2] : undefined;
+    let again = false;
+    if (count !== 1 && name === names[0]) {
+      // looped back to the first name
+    } else if (name === '' || count > TTYPE_LOOPMAX) {
+      // empty reply, or the client will not stop
+    } else if (count === 3 && name.toUpperCase().startsWith('MTTS ')) {
+      // Mud Terminal Type Standard: the third reply is a bit field and the
+      // second is the client's terminal type.
+      this.term = names[1] ?? this.term;
+    } else if (name === previous) {
+      // repeated: the end of the client's list
+    } else {
+      again = true;
+      this.count += 1;
+    }
+    if (!again) this.finished = true;
+    return { again, term: this.term };
+  }
+}

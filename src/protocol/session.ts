@@ -1,0 +1,754 @@
+/**
+ * A Telnet session: the parser, the RFC 1143 negotiator and every option
+ * codec composed into one object with a small surface.
+ *
+ *   session.receive(bytes)      bytes from the peer
+ *   session.onSend(bytes)       bytes to write to the peer
+ *   session.onData(span)        in-band data, as spans
+ *   session.onEvent(event)      everything else, typed (see events.ts)
+ *
+ * It is pure: no sockets, timers or threads. Time-based rules (negotiation
+ * deadlines, idle timeouts) live in the engine, which asks {@link settled}.
+ *
+ * The role (`server` or `client`) picks telnetlib3's defaults: which options
+ * each side accepts, and what is requested or answered automatically once
+ * an option is enabled (a server asks for TTYPE, TSPEED, XDISPLOC and the
+ * environment; a client answers them and sends NAWS).
+ */
+import { Cmd, Opt, type Verb, cmdName, describeNegotiation, optName } from './constants.js';
+import { ProblemCode, type ProtocolProblem, TelnetUsageError } from './errors.js';
+import type { SessionEvent } from './events.js';
+import { type NegotiationStep, Negotiator, type Role, type Side, defaultPolicy } from './negotiator.js';
+import { encodeNvt } from './nvt.js';
+import { TelnetParser } from './parser.js';
+import type { QSide } from './qmethod.js';
+import { escapeIac, frameSubnegotiation } from './options/codec.js';
+import { decodeNaws, encodeNaws } from './options/naws.js';
+import { TtypeCycle, decodeTtype, encodeTtypeIs, encodeTtypeSend } from './options/ttype.js';
+import { decodeTspeed, encodeTspeedIs, encodeTspeedSend } from './options/tspeed.js';
+import { decodeXdisploc, encodeXdisplocIs, encodeXdisplocSend } from './options/xdisploc.js';
+import { decodeSndloc } from './options/sndloc.js';
+import { LflowCmd, decodeLflow, encodeLflow } from './options/lflow.js';
+import {
+  DEFAULT_CLIENT_ENVIRON_ALLOW, DEFAULT_ENVIRON_ALLOW, DEFAULT_ENVIRON_REQUEST, type EnvironName,
+  clientEnvironReply, decodeEnviron, encodeEnvironIs, encodeEnvironSend, filterEnviron,
+} from './options/environ.js';
+import {
+  DEFAULT_CHARSET_OFFER, chooseCharset, decodeCharset, encodeCharsetAccepted, encodeCharsetRejected,
+  encodeCharsetRequest, encodeTtableRejected,
+} from './options/charset.js';
+import { decodeStatus, encodeStatusIs, encodeStatusSend } from './options/status.js';
+import { LinemodeState } from './linemode-state.js';
+
+/** Options for {@link TelnetSession}. */
+export interface SessionOptions {
+  /** `server` or `client`: picks the default policy and automatic replies. */
+  role: Role;
+  /** Largest accepted subnegotiation payload (default 16 KiB). */
+  maxSubnegotiation?: number;
+  /** Replace the role's default set of options we agree to enable on our side. */
+  acceptLocal?: Iterable<number>;
+  /** Replace the role's default set of options we let the peer enable. */
+  acceptRemote?: Iterable<number>;
+  /** Accept these on our side and offer them (WILL) at {@link TelnetSession.start}. */
+  alwaysWill?: Iterable<number>;
+  /** Accept these from the peer and ask for them (DO) at {@link TelnetSession.start}. */
+  alwaysDo?: Iterable<number>;
+  /** Refuse these on our side even if natively supported. */
+  alwaysWont?: Iterable<number>;
+  /** Refuse these from the peer even if natively supported. */
+  alwaysDont?: Iterable<number>;
+  /** Accept these from the peer when offered, without asking (telnetlib3 `passive_do`). */
+  passiveDo?: Iterable<number>;
+  /** Send the role's automatic requests when options become enabled (default true). */
+  autoRequest?: boolean;
+
+  /** Client: terminal type, or a list to cycle through (the last repeats). Default `unknown`. */
+  term?: string | readonly string[];
+  /** Client: window width sent by NAWS (default 80). */
+  cols?: number;
+  /** Client: window height sent by NAWS (default 25). */
+  rows?: number;
+  /** Client: terminal speeds `[rx, tx]` for TSPEED (default 38400, 38400). */
+  tspeed?: readonly [number, number];
+  /** Client: X display for XDISPLOC (default empty). */
+  xdisploc?: string;
+  /** Client: values it may send in NEW_ENVIRON replies (never read from process.env here). */
+  environ?: Readonly<Record<string, string>>;
+  /** Client: which of those names it will reveal (default TERM, LANG, COLUMNS, LINES, COLORTERM). */
+  sendEnviron?: Iterable<string>;
+  /** Client: preferred character set for CHARSET, or null for no preference. */
+  charset?: string | null;
+  /** Client: whether a character set name can be used (default: accept any name). */
+  isCharsetSupported?: (name: string) => boolean;
+
+  /** Server: names asked for with NEW_ENVIRON SEND (default telnetlib3's list). */
+  environRequest?: readonly EnvironName[];
+  /** Server: names accepted from the client's environment (default telnetlib3's request names + CHARSET). */
+  environAllow?: Iterable<string>;
+  /** Server: character sets offered in CHARSET REQUEST. */
+  charsetOffer?: readonly string[];
+  /** Server: the LINEMODE mode proposed when the client agrees to LINEMODE (default EDIT). */
+  linemode?: number;
+  /** Server: report SLC characters typed in kludge/remote mode as `slc` events (default true). */
+  slcSimulation?: boolean;
+}
+
+/** telnetlib3's terminal-mode names, see {@link TelnetSession.mode}. */
+export type TerminalMode = 'local' | 'remote' | 'kludge';
+
+const STATUS_CREDIT_CAP = 64 * 1024;
+
+/** A pure Telnet session. See the module comment. */
+export class TelnetSession {
+  /** Bytes to send to the peer. Set by the owner before {@link receive}. */
+  onSend: (bytes: Buffer) => void = () => {};
+  /** In-band data received, as spans (views of the input where possible). */
+  onData: (span: Buffer) => void = () => {};
+  /** Every other event. */
+  onEvent: (event: SessionEvent) => void = () => {};
+
+  readonly role: Role;
+  private readonly parser: TelnetParser;
+  private readonly negotiator: Negotiator;
+  private readonly opts: SessionOptions;
+  private readonly autoRequest: boolean;
+  private readonly pendingSb = new Set<number>();
+  private readonly rejectedLocal = new Set<number>();
+  private readonly rejectedRemote = new Set<number>();
+  private readonly ttype = new TtypeCycle();
+  private readonly linemode: LinemodeState;
+  private ttypeSent = 0;
+  private environQueue: Buffer[] = [];
+  private charsetRequested = false;
+  private timingMarks = 0;
+  private statusCredit = 0;
+  private nvtAfterCr = false;
+  private cols: number;
+  private rows: number;
+  private ended = false;
+
+  constructor(options: SessionOptions) {
+    if (options.role !== 'server' && options.role !== 'client') {
+      throw new TelnetUsageError(`role must be 'server' or 'client', got ${String(options.role)}`);
+    }
+    this.role = options.role;
+    this.opts = options;
+    this.autoRequest = options.autoRequest ?? true;
+    this.cols = options.cols ?? 80;
+    this.rows = options.rows ?? 25;
+    const base = defaultPolicy(options.role);
+    const local = new Set(options.acceptLocal ?? base.acceptLocal);
+    const remote = new Set(options.acceptRemote ?? base.acceptRemote);
+    for (const o of options.alwaysWill ?? []) local.add(o);
+    for (const o of options.alwaysDo ?? []) remote.add(o);
+    for (const o of options.passiveDo ?? []) remote.add(o);
+    for (const o of options.alwaysWont ?? []) local.delete(o);
+    for (const o of options.alwaysDont ?? []) remote.delete(o);
+    this.negotiator = new Negotiator({ acceptLocal: local, acceptRemote: remote });
+    this.linemode = new LinemodeState(options.role, options.linemode);
+    const parserOptions: { maxSubnegotiation?: number } = {};
+    if (options.maxSubnegotiation !== undefined) parserOptions.maxSubnegotiation = options.maxSubnegotiation;
+    this.parser = new TelnetParser({
+      onData: (span) => this.deliverData(span),
+      onCommand: (cmd) => this.handleCommand(cmd),
+      onNegotiate: (verb, opt) => this.handleNegotiation(verb, opt),
+      onSubnegotiation: (opt, payload) => this.handleSubnegotiation(opt, payload),
+      onProblem: (p) => this.emit({ type: 'problem', problem: p }),
+    }, parserOptions);
+  }
+
+  // ---------------------------------------------------------------- input
+
+  /** Feed bytes received from the peer. Events and replies happen synchronously. */
+  receive(chunk: Buffer): void {
+    if (this.ended) return;
+    this.statusCredit = Math.min(STATUS_CREDIT_CAP, this.statusCredit + chunk.length);
+    this.parser.receive(chunk);
+  }
+
+  /** The peer closed its side: anything partial is discarded with a warning. */
+  end(): void {
+    if (this.ended) return;
+    this.parser.end();
+    this.ended = true;
+  }
+
+  /**
+   * Send the proactive offers configured with `alwaysWill` / `alwaysDo`.
+   * Role sequencing (what a server demands first) belongs to the caller.
+   */
+  start(): void {
+    for (const o of this.opts.alwaysWill ?? []) this.requestLocal(o, true);
+    for (const o of this.opts.alwaysDo ?? []) this.requestRemote(o, true);
+  }
+
+  // ---------------------------------------------------------------- state
+
+  /** True when our side of `opt` is enabled (we said WILL and the peer DO). */
+  localEnabled(opt: number): boolean {
+    return this.negotiator.enabled('local', opt);
+  }
+
+  /** True when the peer's side of `opt` is enabled (it said WILL and we DO). */
+  remoteEnabled(opt: number): boolean {
+    return this.negotiator.enabled('remote', opt);
+  }
+
+  /** True while our request for that side of `opt` awaits an answer. */
+  pending(side: Side, opt: number): boolean {
+    return this.negotiator.pending(side, opt);
+  }
+
+  /** The RFC 1143 state of one side of an option. */
+  optionState(side: Side, opt: number): QSide {
+    return this.negotiator.state(side, opt);
+  }
+
+  /** Options enabled on one side, ascending. */
+  enabledOptions(side: Side): number[] {
+    return this.negotiator.enabledOptions(side);
+  }
+
+  /** Our requests that await an answer, as `[verb, option]`, e.g. `[DO, TTYPE]`. */
+  pendingRequests(): Array<[Verb, number]> {
+    return this.negotiator.pendingRequests();
+  }
+
+  /** True while we wait for the peer's subnegotiation reply for `opt` (TTYPE, NEW_ENVIRON, CHARSET...). */
+  pendingSubnegotiation(opt: number): boolean {
+    return this.pendingSb.has(opt);
+  }
+
+  /** Options whose peer requests we refused, per side (telnetlib3 `rejected_do` / `rejected_will`). */
+  refused(side: Side): ReadonlySet<number> {
+    return side === 'local' ? this.rejectedLocal : this.rejectedRemote;
+  }
+
+  /** True when no option request and no subnegotiation reply is outstanding. */
+  get settled(): boolean {
+    return this.negotiator.pendingCount() === 0 && this.pendingSb.size === 0 && this.environQueue.length === 0;
+  }
+
+  /** The peer sends BINARY to us (RFC 856): received bytes are not NVT text. */
+  get inBinary(): boolean {
+    return this.remoteEnabled(Opt.BINARY);
+  }
+
+  /** We send BINARY to the peer: written bytes are not NVT text. */
+  get outBinary(): boolean {
+    return this.localEnabled(Opt.BINARY);
+  }
+
+  /**
+   * telnetlib3's terminal mode: `remote`/`local` when LINEMODE is active
+   * (by its EDIT bit), `kludge` when ECHO and SGA make the link
+   * character-at-a-time, otherwise `local` (NVT line at a time).
+   */
+  get mode(): TerminalMode {
+    const lmOpt = this.role === 'server' ? this.remoteEnabled(Opt.LINEMODE) : this.localEnabled(Opt.LINEMODE);
+    if (lmOpt) return this.linemode.edit ? 'local' : 'remote';
+    if (this.role === 'server') {
+      if (this.localEnabled(Opt.ECHO) && this.localEnabled(Opt.SGA)) return 'kludge';
+    } else if (this.remoteEnabled(Opt.ECHO) && (this.remoteEnabled(Opt.SGA) || this.localEnabled(Opt.SGA))) {
+      return 'kludge';
+    }
+    return 'local';
+  }
+
+  /** The LINEMODE mode bits in force (RFC 1184), 0 when LINEMODE is off. */
+  get linemodeMask(): number {
+    return this.linemode.mode;
+  }
+
+  /** The LINEMODE / SLC state (table, forwardmask). */
+  get linemodeState(): LinemodeState {
+    return this.linemode;
+  }
+
+  /** Terminal types received so far (server side; `ttype1` is index 0). */
+  get terminalTypes(): readonly string[] {
+    return this.ttype.names;
+  }
+
+  /** True once the server's TTYPE cycle has stopped. */
+  get terminalTypeDone(): boolean {
+    return this.ttype.done;
+  }
+
+  // ---------------------------------------------------------------- output
+
+  /** Send in-band bytes, IAC doubled, with no end-of-line translation (as telnetlib3's `write`). */
+  sendData(data: Buffer): void {
+    if (data.length === 0) return;
+    this.nvtAfterCr = false;
+    this.onSend(escapeIac(data));
+  }
+
+  /**
+   * Send text bytes with NVT end-of-line rules when we are not in BINARY:
+   * LF becomes CR LF and a lone CR becomes CR NUL. IAC is doubled.
+   */
+  sendText(data: Buffer): void {
+    if (data.length === 0) return;
+    if (this.outBinary) {
+      this.sendData(data);
+      return;
+    }
+    const { out, endsWithCr } = encodeNvt(data, this.nvtAfterCr);
+    this.nvtAfterCr = endsWithCr;
+    this.onSend(out);
+  }
+
+  /** Send a two-byte command (NOP, GA, AYT, IP, BRK, AO, EC, EL, DM, EOR, EOF, SUSP, ABORT). */
+  sendCommand(cmd: number): void {
+    if (!(cmd >= Cmd.EOF && cmd <= Cmd.GA) || cmd === Cmd.SE) {
+      throw new TelnetUsageError(`${cmdName(cmd)} is not a two-byte command`);
+    }
+    this.onSend(Buffer.from([Cmd.IAC, cmd]));
+  }
+
+  /** IAC GA, unless the peer agreed to suppress go-ahead (we WILL SGA). Returns whether it was sent. */
+  sendGa(): boolean {
+    if (this.localEnabled(Opt.SGA)) return false;
+    this.onSend(Buffer.from([Cmd.IAC, Cmd.GA]));
+    return true;
+  }
+
+  /** IAC EOR, only once the peer said DO EOR. Returns whether it was sent. */
+  sendEor(): boolean {
+    if (!this.localEnabled(Opt.EOR)) return false;
+    this.onSend(Buffer.from([Cmd.IAC, Cmd.EOR]));
+    return true;
+  }
+
+  /** `IAC SB opt payload IAC SE` with the payload's IAC doubled. */
+  sendSubnegotiation(opt: number, payload: Buffer): void {
+    this.onSend(frameSubnegotiation(opt, payload));
+  }
+
+  /** Ask to enable/disable our side (WILL/WONT). Returns whether bytes were sent. */
+  requestLocal(opt: number, enable: boolean): boolean {
+    if (opt === Opt.TM) throw new TelnetUsageError('use requestTimingMark() for TIMING-MARK');
+    return this.applyStep(this.negotiator.request('local', opt, enable), opt, false);
+  }
+
+  /** Ask the peer to enable/disable its side (DO/DONT). Returns whether bytes were sent. */
+  requestRemote(opt: number, enable: boolean): boolean {
+    if (opt === Opt.TM) throw new TelnetUsageError('use requestTimingMark() for TIMING-MARK');
+    if (enable) this.negotiator.setAccept('remote', opt, true);
+    return this.applyStep(this.negotiator.request('remote', opt, enable), opt, false);
+  }
+
+  /** Change the accept policy for one side of an option. */
+  setAccept(side: Side, opt: number, accept: boolean): void {
+    this.negotiator.setAccept(side, opt, accept);
+  }
+
+  /** Send DO TIMING-MARK; the answer arrives as a `timingMark` event. */
+  requestTimingMark(): void {
+    this.timingMarks++;
+    this.onSend(Buffer.from([Cmd.IAC, Cmd.DO, Opt.TM]));
+  }
+
+  /** Client: a new window size; sent by NAWS when enabled and changed. Returns whether it was sent. */
+  setWindowSize(cols: number, rows: number): boolean {
+    const changed = cols !== this.cols || rows !== this.rows;
+    this.cols = cols;
+    this.rows = rows;
+    if (!changed || !this.localEnabled(Opt.NAWS)) return false;
+    this.sendSubnegotiation(Opt.NAWS, encodeNaws(cols, rows));
+    return true;
+  }
+
+  /** Server: ask for the next terminal type (SB TTYPE SEND). */
+  requestTerminalType(): boolean {
+    if (!this.remoteEnabled(Opt.TTYPE)) return false;
+    this.pendingSb.add(Opt.TTYPE);
+    this.ttypeSent++;
+    this.sendSubnegotiation(Opt.TTYPE, encodeTtypeSend());
+    return true;
+  }
+
+  /** Server: ask for the terminal speed (SB TSPEED SEND). */
+  requestTerminalSpeed(): boolean {
+    if (!this.remoteEnabled(Opt.TSPEED)) return false;
+    this.sendSubnegotiation(Opt.TSPEED, encodeTspeedSend());
+    return true;
+  }
+
+  /** Server: ask for the X display (SB XDISPLOC SEND). */
+  requestDisplayLocation(): boolean {
+    if (!this.remoteEnabled(Opt.XDISPLOC)) return false;
+    this.sendSubnegotiation(Opt.XDISPLOC, encodeXdisplocSend());
+    return true;
+  }
+
+  /**
+   * Server: ask for environment variables. The request is split into SB
+   * frames of at most 240 bytes; the next frame goes out after each reply.
+   */
+  requestEnviron(names: readonly EnvironName[] = this.opts.environRequest ?? DEFAULT_ENVIRON_REQUEST): boolean {
+    if (!this.remoteEnabled(Opt.NEW_ENVIRON)) return false;
+    const frames = encodeEnvironSend(names);
+    if (frames.length === 0) return false;
+    this.environQueue = frames.slice(1);
+    this.pendingSb.add(Opt.NEW_ENVIRON);
+    this.sendSubnegotiation(Opt.NEW_ENVIRON, frames[0]!);
+    return true;
+  }
+
+  /** Send CHARSET REQUEST with our offer list (either side, once CHARSET is enabled). */
+  requestCharset(names: readonly string[] = this.opts.charsetOffer ?? DEFAULT_CHARSET_OFFER): boolean {
+    if (!this.remoteEnabled(Opt.CHARSET) && !this.localEnabled(Opt.CHARSET)) return false;
+    this.charsetRequested = true;
+    this.pendingSb.add(Opt.CHARSET);
+    this.sendSubnegotiation(Opt.CHARSET, encodeCharsetRequest([...names]));
+    return true;
+  }
+
+  /** Ask the peer for its view of the options (SB STATUS SEND). */
+  requestStatus(): boolean {
+    if (!this.remoteEnabled(Opt.STATUS)) return false;
+    this.sendSubnegotiation(Opt.STATUS, encodeStatusSend());
+    return true;
+  }
+
+  /** Server: set the client's flow control (SB LFLOW ...). */
+  sendLflow(cmd: (typeof LflowCmd)[keyof typeof LflowCmd]): boolean {
+    if (!this.remoteEnabled(Opt.LFLOW)) return false;
+    this.sendSubnegotiation(Opt.LFLOW, encodeLflow(cmd));
+    return true;
+  }
+
+  /** Server: propose a LINEMODE mode (RFC 1184 bits). */
+  sendLinemode(mask: number): boolean {
+    if (!this.remoteEnabled(Opt.LINEMODE) || this.role !== 'server') return false;
+    this.emitBytes(this.linemode.proposeMode(mask));
+    return true;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private emit(event: SessionEvent): void {
+    this.onEvent(event);
+  }
+
+  private warn(code: ProblemCode, message: string, option?: number): void {
+    const problem: ProtocolProblem = { severity: 'warning', code, message };
+    if (option !== undefined) problem.option = option;
+    this.emit({ type: 'problem', problem });
+  }
+
+  private emitBytes(frames: Buffer[]): void {
+    for (const f of frames) this.onSend(f);
+  }
+
+  private deliverData(span: Buffer): void {
+    if (this.role === 'server' && this.opts.slcSimulation !== false && this.mode !== 'local') {
+      const table = this.linemode.table;
+      for (let i = 0; i < span.length; i++) {
+        const func = table.functionForByte(span[i]!);
+        if (func !== 0) this.emit({ type: 'slc', func, byte: span[i]! });
+      }
+    }
+    this.onData(span);
+  }
+
+  private handleCommand(cmd: number): void {
+    this.emit({ type: 'command', command: cmd });
+  }
+
+  private handleNegotiation(verb: Verb, opt: number): void {
+    if (opt === Opt.TM) {
+      this.handleTimingMark(verb);
+      return;
+    }
+    const step = this.negotiator.receive(verb, opt);
+    if (step.refused) {
+      (verb === Cmd.DO ? this.rejectedLocal : this.rejectedRemote).add(opt);
+      this.emit({ type: 'refused', side: verb === Cmd.DO ? 'local' : 'remote', option: opt });
+    }
+    if (step.error !== null) {
+      this.warn(ProblemCode.NEGOTIATION_ERROR, `${describeNegotiation(verb, opt)}: ${step.error}`, opt);
+    }
+    this.applyStep(step, opt, true);
+    if (opt === Opt.LOGOUT && ((verb === Cmd.DO && this.role === 'server') || (verb === Cmd.WILL && this.role === 'client'))) {
+      this.emit({ type: 'logout', verb });
+    }
+  }
+
+  private applyStep(step: NegotiationStep, opt: number, fromPeer: boolean): boolean {
+    if (step.send !== null) this.onSend(step.send);
+    if (step.changed !== null) this.optionChanged(step.changed.side, opt, step.changed.enabled);
+    else if (!fromPeer && step.error !== null) return false;
+    return step.send !== null;
+  }
+
+  private optionChanged(side: Side, opt: number, enabled: boolean): void {
+    if (opt === Opt.BINARY && side === 'remote') this.parser.binary = enabled;
+    if (!enabled) {
+      this.pendingSb.delete(opt);
+      if (opt === Opt.NEW_ENVIRON && side === 'remote') this.environQueue = [];
+    }
+    this.emit({ type: 'option', side, option: opt, enabled });
+    if (enabled && this.autoRequest) this.onEnabled(side, opt);
+    if (opt === Opt.LINEMODE) this.linemode.setActive(enabled);
+  }
+
+  /** What the role does automatically when an option becomes enabled (telnetlib3's writer). */
+  private onEnabled(side: Side, opt: number): void {
+    if (this.role === 'server') {
+      if (side === 'remote') {
+        switch (opt) {
+          case Opt.TTYPE: this.requestTerminalType(); break;
+          case Opt.TSPEED: this.requestTerminalSpeed(); break;
+          case Opt.XDISPLOC: this.requestDisplayLocation(); break;
+          case Opt.NEW_ENVIRON: this.requestEnviron(); break;
+          case Opt.STATUS: this.requestStatus(); break;
+          case Opt.LFLOW: this.sendLflow(LflowCmd.RESTART_XON); break;
+          case Opt.LINEMODE: this.emitBytes(this.linemode.onEnabled()); break;
+          case Opt.CHARSET:
+            if (this.negotiator.state('local', Opt.CHARSET).state === 'NO' && this.negotiator.accepts('local', Opt.CHARSET)) {
+              this.requestLocal(Opt.CHARSET, true);
+            }
+            break;
+        }
+      }
+      if (opt === Opt.CHARSET && !this.charsetRequested && this.localEnabled(opt) && this.remoteEnabled(opt)) {
+        this.requestCharset();
+      }
+    } else if (side === 'local') {
+      switch (opt) {
+        case Opt.NAWS: this.sendSubnegotiation(Opt.NAWS, encodeNaws(this.cols, this.rows)); break;
+        case Opt.LINEMODE: this.emitBytes(this.linemode.onEnabled()); break;
+      }
+    }
+  }
+
+  private handleTimingMark(verb: Verb): void {
+    if (verb === Cmd.DO) {
+      // RFC 860: always answered, and the option never stays enabled. The
+      // reply is 1:1 with the request; output backpressure bounds it.
+      this.onSend(Buffer.from([Cmd.IAC, Cmd.WILL, Opt.TM]));
+      this.emit({ type: 'timingMark', verb });
+    } else if (verb === Cmd.WILL || verb === Cmd.WONT) {
+      if (this.timingMarks > 0) {
+        this.timingMarks--;
+        this.emit({ type: 'timingMark', verb });
+      } else {
+        this.warn(ProblemCode.NEGOTIATION_ERROR, `${describeNegotiation(verb, Opt.TM)} without our DO TM: ignored`, Opt.TM);
+      }
+    }
+    // DONT TM needs no answer.
+  }
+
+  private unsolicited(opt: number, why: string): void {
+    this.warn(ProblemCode.UNSOLICITED_SB, `SB ${optName(opt)} ${why}: ignored`, opt);
+  }
+
+  private bad(opt: number, reason: string, code: ProblemCode = ProblemCode.BAD_SB): void {
+    this.warn(code, `SB ${optName(opt)}: ${reason}`, opt);
+  }
+
+  private handleSubnegotiation(opt: number, payload: Buffer): void {
+    switch (opt) {
+      case Opt.NAWS: return this.sbNaws(payload);
+      case Opt.TTYPE: return this.sbTtype(payload);
+      case Opt.TSPEED: return this.sbTspeed(payload);
+      case Opt.XDISPLOC: return this.sbXdisploc(payload);
+      case Opt.SNDLOC: return this.sbSndloc(payload);
+      case Opt.NEW_ENVIRON:
+      case Opt.OLD_ENVIRON: return this.sbEnviron(opt, payload);
+      case Opt.CHARSET: return this.sbCharset(payload);
+      case Opt.STATUS: return this.sbStatus(payload);
+      case Opt.LFLOW: return this.sbLflow(payload);
+      case Opt.LINEMODE: return this.sbLinemode(payload);
+      default:
+        if (this.localEnabled(opt) || this.remoteEnabled(opt)) {
+          this.emit({ type: 'subnegotiation', option: opt, payload });
+        } else {
+          this.unsolicited(opt, 'for an option that is not enabled');
+        }
+    }
+  }
+
+  private sbNaws(payload: Buffer): void {
+    if (this.role !== 'server') return this.unsolicited(Opt.NAWS, 'sent to a client');
+    const d = decodeNaws(payload);
+    if (!d.ok) return this.bad(Opt.NAWS, d.reason, ProblemCode.BAD_NAWS);
+    if (!this.remoteEnabled(Opt.NAWS)) {
+      // telnetlib3 tolerates NAWS without WILL NAWS; so do we, with a warning.
+      this.warn(ProblemCode.UNSOLICITED_SB, 'SB NAWS without WILL NAWS: accepted', Opt.NAWS);
+    }
+    this.cols = d.value.cols;
+    this.rows = d.value.rows;
+    this.emit({ type: 'naws', cols: d.value.cols, rows: d.value.rows });
+  }
+
+  private sbTtype(payload: Buffer): void {
+    const d = decodeTtype(payload);
+    if (!d.ok) return this.bad(Opt.TTYPE, d.reason);
+    for (const w of d.warnings) this.warn(ProblemCode.BAD_VALUE, w, Opt.TTYPE);
+    if (d.value.kind === 'send') {
+      if (this.role !== 'client' || !this.localEnabled(Opt.TTYPE)) return this.unsolicited(Opt.TTYPE, 'SEND without WILL TTYPE');
+      const list = this.opts.term ?? 'unknown';
+      const names = typeof list === 'string' ? [list] : list.length > 0 ? list : ['unknown'];
+      const name = names[Math.min(this.ttypeSent, names.length - 1)]!;
+      this.ttypeSent++;
+      this.sendSubnegotiation(Opt.TTYPE, encodeTtypeIs(name));
+      return;
+    }
+    if (this.role !== 'server' || !this.remoteEnabled(Opt.TTYPE)) return this.unsolicited(Opt.TTYPE, 'IS without DO TTYPE');
+    this.pendingSb.delete(Opt.TTYPE);
+    const step = this.ttype.next(d.value.name);
+    this.emit({ type: 'ttype', name: d.value.name, index: this.ttype.names.length, term: step.term, done: !step.again });
+    if (step.again && this.autoRequest) this.requestTerminalType();
+  }
+
+  private sbTspeed(payload: Buffer): void {
+    const d = decodeTspeed(payload);
+    if (!d.ok) return this.bad(Opt.TSPEED, d.reason);
+    if (d.value.kind === 'send') {
+      if (this.role !== 'client' || !this.localEnabled(Opt.TSPEED)) return this.unsolicited(Opt.TSPEED, 'SEND without WILL TSPEED');
+      const [rx, tx] = this.opts.tspeed ?? [38400, 38400];
+      this.sendSubnegotiation(Opt.TSPEED, encodeTspeedIs(rx, tx));
+      return;
+    }
+    if (this.role !== 'server' || !this.remoteEnabled(Opt.TSPEED)) return this.unsolicited(Opt.TSPEED, 'IS without DO TSPEED');
+    this.emit({ type: 'tspeed', rx: d.value.rx, tx: d.value.tx });
+  }
+
+  private sbXdisploc(payload: Buffer): void {
+    const d = decodeXdisploc(payload);
+    if (!d.ok) return this.bad(Opt.XDISPLOC, d.reason);
+    if (d.value.kind === 'send') {
+      if (this.role !== 'client' || !this.localEnabled(Opt.XDISPLOC)) return this.unsolicited(Opt.XDISPLOC, 'SEND without WILL XDISPLOC');
+      this.sendSubnegotiation(Opt.XDISPLOC, encodeXdisplocIs(this.opts.xdisploc ?? ''));
+      return;
+    }
+    if (this.role !== 'server' || !this.remoteEnabled(Opt.XDISPLOC)) return this.unsolicited(Opt.XDISPLOC, 'IS without DO XDISPLOC');
+    this.emit({ type: 'xdisploc', display: d.value.display });
+  }
+
+  private sbSndloc(payload: Buffer): void {
+    if (this.role !== 'server' || !this.remoteEnabled(Opt.SNDLOC)) return this.unsolicited(Opt.SNDLOC, 'without DO SNDLOC');
+    const d = decodeSndloc(payload);
+    if (d.ok) this.emit({ type: 'sndloc', location: d.value });
+  }
+
+  private sbEnviron(opt: number, payload: Buffer): void {
+    const d = decodeEnviron(payload, { old: opt === Opt.OLD_ENVIRON });
+    if (!d.ok) return this.bad(opt, d.reason);
+    for (const w of d.warnings) this.warn(ProblemCode.BAD_SB, w, opt);
+    const msg = d.value;
+    if (msg.kind === 'SEND') {
+      if (this.role !== 'client' || !this.localEnabled(opt)) return this.unsolicited(opt, 'SEND without WILL');
+      const allow = new Set([...(this.opts.sendEnviron ?? DEFAULT_CLIENT_ENVIRON_ALLOW)].map((n) => n.toUpperCase()));
+      const reply = clientEnvironReply(msg.vars, this.opts.environ ?? {}, allow);
+      this.sendSubnegotiation(opt, encodeEnvironIs(reply, 'IS', { reversed: msg.reversed }));
+      this.emit({
+        type: 'environRequest',
+        requested: msg.vars.map((v) => v.name),
+        sent: reply.filter((r) => r.value !== '').map((r) => r.name),
+      });
+      return;
+    }
+    if (this.role !== 'server' || !this.remoteEnabled(opt)) return this.unsolicited(opt, `${msg.kind} without DO`);
+    const allow = this.opts.environAllow
+      ? new Set([...this.opts.environAllow].map((n) => n.toUpperCase()))
+      : DEFAULT_ENVIRON_ALLOW;
+    const { accepted, dropped } = filterEnviron(msg.vars, allow);
+    if (msg.kind === 'IS') {
+      const next = this.environQueue.shift();
+      if (next !== undefined) this.sendSubnegotiation(opt, next);
+      else this.pendingSb.delete(opt);
+    }
+    this.emit({ type: 'environ', vars: accepted, dropped });
+  }
+
+  private sbCharset(payload: Buffer): void {
+    if (!this.localEnabled(Opt.CHARSET) && !this.remoteEnabled(Opt.CHARSET)) {
+      return this.unsolicited(Opt.CHARSET, 'while CHARSET is not enabled');
+    }
+    const d = decodeCharset(payload);
+    if (!d.ok) return this.bad(Opt.CHARSET, d.reason);
+    for (const w of d.warnings) this.warn(ProblemCode.BAD_SB, w, Opt.CHARSET);
+    const msg = d.value;
+    switch (msg.kind) {
+      case 'request': {
+        if (msg.ttable) {
+          // TTABLE is not supported; RFC 2066 lets us refuse the table and
+          // still pick from the names.
+          if (msg.names.length === 0) return this.sendSubnegotiation(Opt.CHARSET, encodeTtableRejected());
+        }
+        const isSupported = this.opts.isCharsetSupported ?? (() => true);
+        const choice = chooseCharset(msg.names, this.opts.charset ?? null, isSupported);
+        if (choice === null) {
+          this.sendSubnegotiation(Opt.CHARSET, encodeCharsetRejected());
+        } else {
+          this.sendSubnegotiation(Opt.CHARSET, encodeCharsetAccepted(choice));
+          this.emit({ type: 'charset', charset: choice });
+        }
+        return;
+      }
+      case 'accepted': {
+        if (!this.pendingSb.has(Opt.CHARSET)) {
+          return this.warn(ProblemCode.UNSOLICITED_SB, `CHARSET ACCEPTED ${msg.name} without our REQUEST: ignored`, Opt.CHARSET);
+        }
+        this.pendingSb.delete(Opt.CHARSET);
+        const offered = (this.opts.charsetOffer ?? DEFAULT_CHARSET_OFFER).map((n) => n.toLowerCase());
+        if (!offered.includes(msg.name.toLowerCase())) {
+          return this.warn(ProblemCode.BAD_VALUE, `CHARSET ACCEPTED ${msg.name}, which we did not offer: ignored`, Opt.CHARSET);
+        }
+        this.emit({ type: 'charset', charset: msg.name });
+        return;
+      }
+      case 'rejected':
+        this.pendingSb.delete(Opt.CHARSET);
+        this.emit({ type: 'charsetRejected' });
+        return;
+      default:
+        // TTABLE-IS and friends: we never accept a translation table.
+        if (msg.cmd === 4) this.sendSubnegotiation(Opt.CHARSET, encodeTtableRejected());
+        return;
+    }
+  }
+
+  private sbStatus(payload: Buffer): void {
+    const d = decodeStatus(payload);
+    if (!d.ok) return this.bad(Opt.STATUS, d.reason);
+    if (d.value.kind === 'send') {
+      if (!this.localEnabled(Opt.STATUS)) return this.unsolicited(Opt.STATUS, 'SEND without WILL STATUS');
+      const local = this.enabledOptions('local').filter((o) => o !== Opt.STATUS);
+      const remote = this.enabledOptions('remote').filter((o) => o !== Opt.STATUS);
+      const frame = frameSubnegotiation(Opt.STATUS, encodeStatusIs(local, remote));
+      // Never send more STATUS bytes than the peer has sent us.
+      if (frame.length > this.statusCredit) {
+        return this.warn(ProblemCode.TOO_MANY, 'STATUS SEND faster than replies are allowed: ignored', Opt.STATUS);
+      }
+      this.statusCredit -= frame.length;
+      this.onSend(frame);
+      return;
+    }
+    if (!this.remoteEnabled(Opt.STATUS)) return this.unsolicited(Opt.STATUS, 'IS without DO STATUS');
+    this.emit({ type: 'status', entries: d.value.entries });
+  }
+
+  private sbLflow(payload: Buffer): void {
+    if (this.role !== 'client' || !this.localEnabled(Opt.LFLOW)) return this.unsolicited(Opt.LFLOW, 'without WILL LFLOW');
+    const d = decodeLflow(payload);
+    if (!d.ok) return this.bad(Opt.LFLOW, d.reason);
+    if (d.value.kind === 'flow') this.emit({ type: 'lflow', enabled: d.value.enabled });
+    else this.emit({ type: 'lflow', restartAny: d.value.any });
+  }
+
+  private sbLinemode(payload: Buffer): void {
+    const active = this.role === 'server' ? this.remoteEnabled(Opt.LINEMODE) : this.localEnabled(Opt.LINEMODE);
+    if (!active) return this.unsolicited(Opt.LINEMODE, 'while LINEMODE is not enabled');
+    const result = this.linemode.receive(payload, this.inBinary);
+    for (const w of result.warnings) this.warn(ProblemCode.BAD_SB, w, Opt.LINEMODE);
+    this.emitBytes(result.send);
+    for (const ev of result.events) this.emit(ev);
+  }
+}

@@ -81,3 +81,37 @@ export class TelnetUsageError extends TelnetError {
     super(message, code);
   }
 }
+
+/** An operation did not finish in time. */
+export class TelnetTimeoutError extends TelnetError {
+  constructor(message = 'Timed out', code = 'ERR_TELNET_TIMEOUT') {
+    super(message, code);
+  }
+}
+
+/**
+ * The connection is closed (EOF from the peer or a local close). `partial`
+ * holds what a read had collected before the end, when there was any.
+ */
+export class TelnetClosedError extends TelnetError {
+  readonly partial: string | Buffer | undefined;
+
+  constructor(message = 'Connection closed', partial?: string | Buffer, code = 'ERR_TELNET_CLOSED') {
+    super(message, code);
+    this.partial = partial;
+  }
+}
+
+/** A read found no separator within the reader's size limit. */
+export class TelnetLimitError extends TelnetError {
+  constructor(message: string) {
+    super(message, 'ERR_TELNET_LIMIT');
+  }
+}
+
+/** Text could not be encoded or decoded with the connection's encoding (`encodingErrors: 'strict'`). */
+export class TelnetEncodingError extends TelnetError {
+  constructor(message: string) {
+    super(message, 'ERR_TELNET_ENCODING');
+  }
+}

@@ -109,6 +109,8 @@ export class TelnetSession {
   onEvent: (event: SessionEvent) => void = () => {};
 
   readonly role: Role;
+  /** Server: the names the next NEW_ENVIRON request asks for (from `environRequest`). */
+  environRequest: readonly EnvironName[];
   private readonly parser: TelnetParser;
   private readonly negotiator: Negotiator;
   private readonly opts: SessionOptions;
@@ -135,6 +137,7 @@ export class TelnetSession {
     this.role = options.role;
     this.opts = options;
     this.autoRequest = options.autoRequest ?? true;
+    this.environRequest = options.environRequest ?? DEFAULT_ENVIRON_REQUEST;
     this.cols = options.cols ?? 80;
     this.rows = options.rows ?? 25;
     const base = defaultPolicy(options.role);
@@ -388,7 +391,7 @@ export class TelnetSession {
    * Server: ask for environment variables. The request is split into SB
    * frames of at most 240 bytes; the next frame goes out after each reply.
    */
-  requestEnviron(names: readonly EnvironName[] = this.opts.environRequest ?? DEFAULT_ENVIRON_REQUEST): boolean {
+  requestEnviron(names: readonly EnvironName[] = this.environRequest): boolean {
     if (!this.remoteEnabled(Opt.NEW_ENVIRON)) return false;
     const frames = encodeEnvironSend(names);
     if (frames.length === 0) return false;

@@ -56,10 +56,10 @@ export const DEFAULT_CLIENT_CHARSET_OFFER: readonly string[] = Object.freeze(['U
 
 const TTABLE_MARK = Buffer.from('[TTABLE]', 'latin1');
 
-/** Bytes of a charset name we send; rejects what a peer could not parse back. */
+/** Bytes of a charset name we send: printable ASCII without spaces, which every peer can parse back. */
 function nameBytes(name: string): Buffer {
   if (name.length === 0 || name.length > CHARSET_NAME_MAX || !/^[\x21-\x7e]+$/.test(name)) {
-    throw new TelnetUsageError(`charset name must be 1-${CHARSET_NAME_MAX} printable ASCII characters: ${JSON.stringify(name)}`);
+    throw new TelnetUsageError(`charset name must be 1-${CHARSET_NAME_MAX} printable ASCII characters without spaces: ${JSON.stringify(name)}`);
   }
   return Buffer.from(name, 'latin1');
 }

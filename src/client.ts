@@ -1,0 +1,107 @@
+/**
+ * `openConnection`: a Telnet client on the async engine. It connects,
+ * answers the server's requests (TTYPE, NAWS, TSPEED, XDISPLOC, NEW_ENVIRON,
+ * CHARSET, STATUS, TM, LINEMODE/SLC) and resolves once negotiation settled
+ * (see engine/negotiation.ts), with the reader and writer.
+ */
+import net from 'node:net';
+import { TelnetError, TelnetTimeoutError } from './protocol/errors.js';
+import { type EngineOptions, EngineConnection } from './engine/connection.js';
+import { isEncodingSupported, normalizeEncoding } from './engine/encoding.js';
+import { ClientNegotiation } from './engine/negotiation.js';
+import type { Shell, TelnetStreams } from './server.js';
+
+/** Options for {@link openConnection}. */
+export interface ClientOptions extends EngineOptions {
+  /** Give up on the TCP connect after this many ms (default: no limit). */
+  connectTimeout?: number;
+  /** Wait at least this long for the server's negotiation (default 0 ms). */
+  connectMinwait?: number;
+  /** Resolve after this long even if the server never negotiates (default 3,000 ms). */
+  connectMaxwait?: number;
+  /** Run this with the reader and writer once negotiated; the connection closes when it returns. */
+  shell?: Shell;
+  /** Local address to bind. */
+  localAddress?: string;
+  /** Address family (4 or 6), or 0 for either. */
+  family?: number;
+}
+
+/** The language part of the LANG the client sends (telnetlib3 `DEFAULT_LOCALE`). */
+export const DEFAULT_LOCALE = 'en_US';
+
+function tcpConnect(host: string, port: number, options: ClientOptions): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const opts: net.NetConnectOpts = { host, port, noDelay: true, allowHalfOpen: true };
+    if (options.localAddress !== undefined) opts.localAddress = options.localAddress;
+    if (options.family !== undefined && options.family !== 0) opts.family = options.family;
+    const socket = net.connect(opts);
+    let timer: NodeJS.Timeout | null = null;
+    const fail = (err: Error): void => {
+      if (timer !== null) clearTimeout(timer);
+      socket.destroy();
+      reject(err);
+    };
+    socket.once('error', fail);
+    socket.once('connect', () => {
+      if (timer !== null) clearTimeout(timer);
+      socket.off('error', fail);
+      resolve(socket);
+    });
+    if (options.connectTimeout !== undefined && options.connectTimeout > 0) {
+      timer = setTimeout(() => fail(new TelnetTimeoutError(
+        `TCP connection to ${host}:${port} timed out after ${options.connectTimeout} ms`, 'ERR_TELNET_CONNECT_TIMEOUT')),
+      options.connectTimeout);
+    }
+  });
+}
+
+/** Connect to a Telnet server; resolves once negotiation settled. */
+export async function openConnection(host = 'localhost', port = 23, options: ClientOptions = {}): Promise<TelnetStreams> {
+  const { connectTimeout: _ct, connectMinwait = 0, connectMaxwait = 3000, shell, localAddress: _la, family: _f, ...engine } = options;
+  const enc = engine.encoding ?? 'utf8';
+  const cols = engine.cols ?? 80;
+  const rows = engine.rows ?? 25;
+  const term = engine.term ?? 'unknown';
+  const normalized = enc === false ? null : normalizeEncoding(enc);
+  const environ: Record<string, string> = {
+    TERM: typeof term === 'string' ? term : term[0] ?? 'unknown',
+    LANG: normalized === null ? 'C' : `${DEFAULT_LOCALE}.${normalized === 'utf-8' ? 'UTF-8' : normalized}`,
+    COLUMNS: String(cols),
+    LINES: String(rows),
+    ...(engine.environ ?? {}),
+  };
+  const conn = new EngineConnection('client', {
+    ...engine,
+    environ,
+    charset: engine.charset ?? normalized,
+    isCharsetSupported: engine.isCharsetSupported ?? isEncodingSupported,
+  });
+  let socket: net.Socket;
+  try {
+    socket = await tcpConnect(host, port, options);
+  } catch (err) {
+    if (err instanceof TelnetError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    throw new TelnetError(`cannot connect to ${host}:${port}: ${e.message}`, e.code === 'ECONNREFUSED' ? 'ERR_TELNET_CONNECTION_REFUSED' : 'ERR_TELNET_CONNECT', { cause: err });
+  }
+  conn.attach(socket);
+  conn.extra.set('lang', environ.LANG);
+  const neg = new ClientNegotiation(conn, { minwait: connectMinwait, maxwait: connectMaxwait });
+  conn.afterReceive.push(() => neg.check());
+  neg.start();
+  await neg.done;
+  const streams: TelnetStreams = { reader: conn.reader, writer: conn.writer };
+  if (shell !== undefined) {
+    void (async () => {
+      try {
+        await shell(streams.reader, streams.writer);
+      } catch (err) {
+        conn.logger.error(`client shell failed: ${(err as Error).stack ?? String(err)}`);
+      } finally {
+        conn.writer.close();
+      }
+    })();
+  }
+  return streams;
+}

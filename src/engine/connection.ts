@@ -1,0 +1,356 @@
+/**
+ * One Telnet connection in the async engine: a socket, the pure protocol
+ * session, a reader and a writer, glued together. This is the only place
+ * where socket events meet the protocol core:
+ *
+ *   socket 'data' → session.receive → reader.feedData / events / replies
+ *   session.onSend → socket.write (corked per received chunk)
+ *
+ * It also holds what telnetlib3 keeps in `get_extra_info` (peername, TERM,
+ * cols, rows, LANG, charset, ...), the idle timer, flow control in both
+ * directions, and the waiters of `waitFor`.
+ */
+import type { Socket } from 'node:net';
+import { Cmd, Opt, cmdName, describeNegotiation, optName } from '../protocol/constants.js';
+import { TelnetClosedError, TelnetError } from '../protocol/errors.js';
+import type { SessionEvent } from '../protocol/events.js';
+import { type SessionOptions, TelnetSession } from '../protocol/session.js';
+import { type EncodingErrors, encodingFromLang, normalizeEncoding } from './encoding.js';
+import { type Logger, hexdump, silentLogger } from './logger.js';
+import { TelnetReader } from './reader.js';
+import { TelnetWriter } from './writer.js';
+
+/** Largest amount of unsent output before we stop reading the peer (its requests make replies). */
+export const MAX_PENDING_OUTPUT = 1024 * 1024;
+
+/** Options shared by servers and clients. */
+export interface EngineOptions extends Omit<SessionOptions, 'role'> {
+  /** Text encoding (default `utf8`), or `false` for bytes. */
+  encoding?: string | false;
+  /** Encoding error handling (default `replace`). */
+  encodingErrors?: EncodingErrors;
+  /** Use the encoding in both directions even before BINARY is agreed. */
+  forceBinary?: boolean;
+  /** Reader size limit in units (default 64 Ki). */
+  limit?: number;
+  /** Where negotiation steps and problems are logged (default: nowhere). */
+  logger?: Logger;
+  /** Also hexdump every byte each way (to `logger.trace`, else `logger.debug`). */
+  traceBytes?: boolean;
+}
+
+type Waiter = { check: () => boolean; resolve: () => void; reject: (e: Error) => void };
+
+/** The glue object behind a reader/writer pair. */
+export class EngineConnection {
+  readonly session: TelnetSession;
+  readonly reader: TelnetReader;
+  readonly writer: TelnetWriter;
+  readonly extra = new Map<string, unknown>();
+  readonly logger: Logger;
+  readonly role: 'server' | 'client';
+  readonly connectedAt = Date.now();
+  lastInputAt = Date.now();
+  rxBytes = 0;
+  txBytes = 0;
+  /** Set once the connection is closed; resolves {@link closed}. */
+  isClosed = false;
+  readonly closed: Promise<void>;
+  /** Event listeners added by the role's negotiation driver and by the writer's callbacks. */
+  readonly listeners: Array<(ev: SessionEvent) => void> = [];
+  /** Run after each received chunk is processed (negotiation drivers). */
+  readonly afterReceive: Array<() => void> = [];
+
+  private readonly encodingWanted: string | null;
+  /** Encoding error handling for both directions. */
+  readonly encodingErrors: EncodingErrors;
+  private forceBinary: boolean;
+  private negotiatedEncoding: string | null;
+  private readonly trace: ((m: string) => void) | null;
+  private waiters: Waiter[] = [];
+  private socket: Socket | null = null;
+  private readerPaused = false;
+  private outputPaused = false;
+  private resolveClosed!: () => void;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private idleMs = 0;
+
+  constructor(role: 'server' | 'client', options: EngineOptions) {
+    this.role = role;
+    this.logger = options.logger ?? silentLogger;
+    const enc = options.encoding ?? 'utf8';
+    this.encodingWanted = enc === false ? null : normalizeEncoding(enc);
+    if (enc !== false && this.encodingWanted === null) {
+      throw new TelnetError(`unknown encoding: ${enc}`, 'ERR_TELNET_UNKNOWN_ENCODING');
+    }
+    this.negotiatedEncoding = this.encodingWanted;
+    this.encodingErrors = options.encodingErrors ?? 'replace';
+    this.forceBinary = options.forceBinary ?? false;
+    this.trace = options.traceBytes ? (m) => (this.logger.trace ?? this.logger.debug).call(this.logger, m) : null;
+    const { encoding: _e, encodingErrors: _ee, forceBinary: _f, limit: _l, logger: _lg, traceBytes: _t, ...sessionOptions } = options;
+    this.session = new TelnetSession({ ...sessionOptions, role });
+    const readerOptions: ConstructorParameters<typeof TelnetReader>[0] = {
+      encoding: this.encodingWanted === null ? false : this.incomingEncoding(),
+      encodingErrors: this.encodingErrors,
+    };
+    if (options.limit !== undefined) readerOptions.limit = options.limit;
+    this.reader = new TelnetReader(readerOptions);
+    this.writer = new TelnetWriter(this);
+    this.closed = new Promise((resolve) => { this.resolveClosed = resolve; });
+    this.extra.set('term', options.term === undefined ? 'unknown' : (typeof options.term === 'string' ? options.term : options.term[0] ?? 'unknown'));
+    this.extra.set('cols', options.cols ?? 80);
+    this.extra.set('rows', options.rows ?? 25);
+    this.wireSession();
+  }
+
+  /** True for a byte connection (`encoding: false`). */
+  get binary(): boolean {
+    return this.encodingWanted === null;
+  }
+
+  /** The encoding used for text once BINARY (or forceBinary) allows it. */
+  get encodingName(): string | null {
+    return this.negotiatedEncoding;
+  }
+
+  /** The encoding for data we send now: US-ASCII until BINARY is agreed that way, unless forceBinary. */
+  outgoingEncoding(): string {
+    if (this.negotiatedEncoding === null) return 'latin1';
+    return this.forceBinary || this.session.outBinary ? this.negotiatedEncoding : 'us-ascii';
+  }
+
+  /** The encoding for data we receive now. */
+  incomingEncoding(): string {
+    if (this.negotiatedEncoding === null) return 'latin1';
+    return this.forceBinary || this.session.inBinary ? this.negotiatedEncoding : 'us-ascii';
+  }
+
+  /** Attach the socket: from here on bytes flow. */
+  attach(socket: Socket): void {
+    this.socket = socket;
+    socket.setNoDelay(true);
+    this.extra.set('peername', { address: socket.remoteAddress, port: socket.remotePort, family: socket.remoteFamily });
+    this.extra.set('sockname', { address: socket.localAddress, port: socket.localPort, family: socket.localFamily });
+    this.reader.onPause = () => { this.readerPaused = true; this.updateFlow(); };
+    this.reader.onResume = () => { this.readerPaused = false; this.updateFlow(); };
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('drain', () => { if (this.outputPaused) { this.outputPaused = false; this.updateFlow(); } });
+    socket.on('end', () => this.onEnd());
+    socket.on('error', (err) => this.onError(err));
+    socket.on('close', () => this.onClose());
+  }
+
+  /** Bytes from the socket. */
+  receive(chunk: Buffer): void {
+    if (this.isClosed) return;
+    this.rxBytes += chunk.length;
+    this.lastInputAt = Date.now();
+    this.idleTimer?.refresh();
+    if (this.trace !== null) this.trace(`recv ${chunk.length} bytes\n${hexdump(chunk, '<<  ')}`);
+    const socket = this.socket;
+    socket?.cork();
+    try {
+      this.session.receive(chunk);
+    } finally {
+      socket?.uncork();
+    }
+    if (socket !== null && socket.writableLength > MAX_PENDING_OUTPUT && !this.outputPaused) {
+      // The peer makes us reply faster than it reads: stop reading it.
+      this.outputPaused = true;
+      this.updateFlow();
+    }
+    for (const f of this.afterReceive) f();
+    this.checkWaiters();
+  }
+
+  /** Write raw, already-framed bytes to the socket. */
+  send(bytes: Buffer): void {
+    const socket = this.socket;
+    if (socket === null || this.isClosed || socket.destroyed || socket.writableEnded) return;
+    this.txBytes += bytes.length;
+    if (this.trace !== null) this.trace(`send ${bytes.length} bytes\n${hexdump(bytes, '>>  ')}`);
+    socket.write(bytes);
+  }
+
+  /** Resolves when the socket can take more data (or it closed). */
+  drain(): Promise<void> {
+    const socket = this.socket;
+    if (socket === null || this.isClosed || !socket.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => { socket.off('drain', done); socket.off('close', done); resolve(); };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
+  }
+
+  /** Close gracefully: pending output is flushed, then FIN. */
+  close(): void {
+    const socket = this.socket;
+    if (socket === null) { this.onClose(); return; }
+    if (!socket.writableEnded) socket.end();
+    // A peer that never reads must not keep the socket forever.
+    const t = setTimeout(() => socket.destroy(), 2000);
+    t.unref();
+    socket.once('close', () => clearTimeout(t));
+  }
+
+  /** Close at once, dropping unsent output. */
+  destroy(): void {
+    if (this.socket !== null) this.socket.destroy();
+    else this.onClose();
+  }
+
+  /** Arm (ms > 0) or cancel (0) the idle timeout; `onIdle` runs when it fires. */
+  setIdleTimeout(ms: number, onIdle: () => void): void {
+    this.idleMs = ms;
+    this.extra.set('timeout', ms);
+    if (this.idleTimer !== null) { clearTimeout(this.idleTimer); this.idleTimer = null; }
+    if (ms > 0 && !this.isClosed) this.idleTimer = setTimeout(onIdle, ms);
+  }
+
+  /** The idle timeout in force (ms; 0 = none). */
+  get idleTimeout(): number {
+    return this.idleMs;
+  }
+
+  /** Wait until `check()` holds; re-checked after every received chunk and option change. */
+  waitUntil(check: () => boolean): Promise<true> {
+    if (check()) return Promise.resolve(true);
+    if (this.isClosed) return Promise.reject(new TelnetClosedError('Connection closed before the condition was met'));
+    return new Promise<true>((resolve, reject) => {
+      this.waiters.push({ check, resolve: () => resolve(true), reject });
+    });
+  }
+
+  /** Re-evaluate every waiter. */
+  checkWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const still: Waiter[] = [];
+    for (const w of this.waiters) {
+      let ok = false;
+      try {
+        ok = w.check();
+      } catch (err) {
+        w.reject(err as Error);
+        continue;
+      }
+      if (ok) w.resolve();
+      else still.push(w);
+    }
+    this.waiters = still;
+  }
+
+  /** Switch to a negotiated encoding (CHARSET or LANG); it applies where BINARY allows. */
+  setNegotiatedEncoding(name: string, force: boolean): void {
+    if (this.encodingWanted === null) return;
+    this.negotiatedEncoding = name;
+    if (force) this.forceBinary = true;
+    this.extra.set('charset', name);
+    this.reader.setEncoding(this.incomingEncoding());
+  }
+
+  private wireSession(): void {
+    const s = this.session;
+    s.onSend = (bytes) => this.send(bytes);
+    s.onData = (span) => this.reader.feedData(span);
+    s.onEvent = (ev) => this.onSessionEvent(ev);
+  }
+
+  private onSessionEvent(ev: SessionEvent): void {
+    const log = this.logger;
+    switch (ev.type) {
+      case 'option':
+        log.debug(`${ev.side} ${optName(ev.option)} ${ev.enabled ? 'enabled' : 'disabled'}`);
+        if (ev.option === Opt.BINARY) this.reader.setEncoding(this.incomingEncoding());
+        break;
+      case 'refused':
+        log.debug(`refused ${describeNegotiation(ev.side === 'local' ? Cmd.DO : Cmd.WILL, ev.option)}`);
+        break;
+      case 'problem':
+        log[ev.problem.severity === 'error' ? 'warn' : 'debug'](`peer problem ${ev.problem.code}: ${ev.problem.message}`);
+        break;
+      case 'command':
+        log.debug(`recv IAC ${cmdName(ev.command)}`);
+        break;
+      case 'naws':
+        this.extra.set('cols', ev.cols);
+        this.extra.set('rows', ev.rows);
+        break;
+      case 'ttype':
+        this.extra.set(`ttype${ev.index}`, ev.name);
+        if (ev.term !== '') this.extra.set('TERM', ev.term);
+        break;
+      case 'tspeed':
+        this.extra.set('tspeed', `${ev.rx},${ev.tx}`);
+        break;
+      case 'xdisploc':
+        this.extra.set('xdisploc', ev.display);
+        break;
+      case 'sndloc':
+        this.extra.set('sndloc', ev.location);
+        break;
+      case 'environ':
+        for (const [k, v] of Object.entries(ev.vars)) this.extra.set(k, v);
+        if (this.role === 'server') {
+          const fromLang = typeof ev.vars.LANG === 'string' ? encodingFromLang(ev.vars.LANG) : null;
+          if (fromLang !== null) this.setNegotiatedEncoding(fromLang, true);
+          else if (typeof ev.vars.CHARSET === 'string') {
+            const cs = normalizeEncoding(ev.vars.CHARSET);
+            if (cs !== null) this.setNegotiatedEncoding(cs, true);
+          }
+        }
+        if (ev.dropped.length > 0) log.debug(`environ dropped: ${ev.dropped.join(' ')}`);
+        break;
+      case 'charset': {
+        const cs = normalizeEncoding(ev.charset);
+        if (cs !== null) this.setNegotiatedEncoding(cs, true);
+        else log.warn(`charset ${ev.charset} agreed but unknown here; encoding unchanged`);
+        break;
+      }
+      default:
+        break;
+    }
+    for (const l of this.listeners) l(ev);
+  }
+
+  private updateFlow(): void {
+    const socket = this.socket;
+    if (socket === null || this.isClosed) return;
+    if (this.readerPaused || this.outputPaused) socket.pause();
+    else socket.resume();
+  }
+
+  private onEnd(): void {
+    this.session.end();
+    this.reader.feedEof();
+    this.checkWaiters();
+  }
+
+  private onError(err: NodeJS.ErrnoException): void {
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+      this.logger.debug(`connection reset: ${err.code}`);
+      return;
+    }
+    this.logger.warn(`socket error: ${err.message}`);
+    this.reader.setException(err);
+  }
+
+  private onClose(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    if (this.idleTimer !== null) { clearTimeout(this.idleTimer); this.idleTimer = null; }
+    this.session.end();
+    this.reader.feedEof();
+    const err = new TelnetClosedError('Connection closed');
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) {
+      // A condition that became true at the last moment still counts.
+      let ok = false;
+      try { ok = w.check(); } catch { ok = false; }
+      if (ok) w.resolve();
+      else w.reject(err);
+    }
+    this.resolveClosed();
+  }
+}

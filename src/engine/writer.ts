@@ -1,0 +1,307 @@
+/**
+ * The writing half of a connection, and the handle on its negotiation state
+ * (telnetlib3's `TelnetWriter`): write text or bytes, drain, close, send
+ * commands and option requests, register callbacks, and wait for option
+ * states.
+ */
+import { Cmd, Opt, cmdName, optName } from '../protocol/constants.js';
+import { TelnetUsageError } from '../protocol/errors.js';
+import type { SessionEvent } from '../protocol/events.js';
+import type { TelnetSession, TerminalMode } from '../protocol/session.js';
+import type { EngineConnection } from './connection.js';
+import { encodeText } from './encoding.js';
+import {
+  type OptionKey, type OptionView, type PendingView, type WaitForSpec, resolveOption,
+} from './options-view.js';
+
+/** Handler for a two-byte command (`setIacCallback`). */
+export type IacCallback = (cmd: number) => void;
+/** Handler for an option's subnegotiation result (`setExtCallback`); arguments depend on the option. */
+export type ExtCallback = (...args: any[]) => void;
+/** Handler for an SLC function typed in kludge/remote mode (`setSlcCallback`). */
+export type SlcCallback = (func: number, byte: number) => void;
+
+/** The writer of one connection. */
+export class TelnetWriter {
+  private readonly conn: EngineConnection;
+  private readonly iacCallbacks = new Map<number, IacCallback>();
+  private readonly extCallbacks = new Map<number, ExtCallback>();
+  private readonly slcCallbacks = new Map<number, SlcCallback>();
+  private closing = false;
+
+  /** Our side of each option. */
+  readonly localOption: OptionView;
+  /** The peer's side of each option. */
+  readonly remoteOption: OptionView;
+  /** Requests of ours awaiting an answer (either side) and awaited subnegotiation replies. */
+  readonly pendingOption: PendingView;
+
+  constructor(conn: EngineConnection) {
+    this.conn = conn;
+    const s = conn.session;
+    this.localOption = { enabled: (o) => s.localEnabled(resolveOption(o)), list: () => s.enabledOptions('local') };
+    this.remoteOption = { enabled: (o) => s.remoteEnabled(resolveOption(o)), list: () => s.enabledOptions('remote') };
+    this.pendingOption = {
+      enabled: (o) => {
+        const code = resolveOption(o);
+        return s.pending('local', code) || s.pending('remote', code) || s.pendingSubnegotiation(code);
+      },
+    };
+    conn.listeners.push((ev) => this.dispatch(ev));
+  }
+
+  /** The protocol core behind this connection (for anything not wrapped here). */
+  get session(): TelnetSession {
+    return this.conn.session;
+  }
+
+  /** `server` or `client`. */
+  get role(): 'server' | 'client' {
+    return this.conn.role;
+  }
+
+  /** True for a byte writer (`encoding: false`). */
+  get binary(): boolean {
+    return this.conn.binary;
+  }
+
+  /** telnetlib3's mode: `local`, `remote` or `kludge`. */
+  get mode(): TerminalMode {
+    return this.conn.session.mode;
+  }
+
+  /** Whether the echo side is agreed: server `WILL ECHO` accepted, or client `DO ECHO` to the server's WILL. */
+  get willEcho(): boolean {
+    return this.role === 'server' ? this.conn.session.localEnabled(Opt.ECHO) : this.conn.session.remoteEnabled(Opt.ECHO);
+  }
+
+  /** The peer sends BINARY to us. */
+  get inbinary(): boolean {
+    return this.conn.session.inBinary;
+  }
+
+  /** We send BINARY to the peer. */
+  get outbinary(): boolean {
+    return this.conn.session.outBinary;
+  }
+
+  /** Milliseconds since the peer last sent anything. */
+  get idle(): number {
+    return Date.now() - this.conn.lastInputAt;
+  }
+
+  /** Milliseconds since the connection was made. */
+  get duration(): number {
+    return Date.now() - this.conn.connectedAt;
+  }
+
+  /**
+   * Write text (text connections) or bytes (byte connections). IAC is
+   * doubled; there is no end-of-line translation (as telnetlib3). Text is
+   * encoded with the outgoing encoding: US-ASCII until BINARY is agreed in
+   * that direction (or `forceBinary`), with `encodingErrors` deciding what
+   * happens to characters it lacks. Writes after close are ignored.
+   */
+  write(data: string | Buffer): void {
+    if (this.closing || this.conn.isClosed) return;
+    this.conn.session.sendData(this.toBytes(data));
+  }
+
+  /** Write several pieces. */
+  writelines(lines: Iterable<string | Buffer>): void {
+    for (const l of lines) this.write(l);
+  }
+
+  /** Echo `data` back to the peer, only when we agreed to echo (server WILL ECHO). */
+  echo(data: string | Buffer): void {
+    if (this.role === 'server' && this.conn.session.localEnabled(Opt.ECHO)) this.write(data);
+  }
+
+  /** Resolves when the socket's buffer has room again (or the connection closed). */
+  drain(): Promise<void> {
+    return this.conn.drain();
+  }
+
+  /** Close the connection after pending output is flushed. Idempotent. */
+  close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.conn.close();
+  }
+
+  /** True once `close()` was called or the connection closed. */
+  isClosing(): boolean {
+    return this.closing || this.conn.isClosed;
+  }
+
+  /** Resolves when the connection is closed. */
+  waitClosed(): Promise<void> {
+    return this.conn.closed;
+  }
+
+  /**
+   * Send a negotiation: `iac(Cmd.DO, Opt.NAWS)`. Only DO, DONT, WILL and WONT
+   * are accepted; RFC 1143 suppresses requests that would change nothing.
+   * Returns whether bytes were sent.
+   */
+  iac(cmd: number, option: OptionKey): boolean {
+    const opt = resolveOption(option);
+    let sent: boolean;
+    switch (cmd) {
+      case Cmd.DO: sent = this.conn.session.requestRemote(opt, true); break;
+      case Cmd.DONT: sent = this.conn.session.requestRemote(opt, false); break;
+      case Cmd.WILL: sent = this.conn.session.requestLocal(opt, true); break;
+      case Cmd.WONT: sent = this.conn.session.requestLocal(opt, false); break;
+      default: throw new TelnetUsageError(`iac() takes DO, DONT, WILL or WONT, not ${cmdName(cmd)}`);
+    }
+    this.conn.checkWaiters();
+    return sent;
+  }
+
+  /** Send raw bytes, unescaped (they should start with IAC). */
+  sendIac(bytes: Buffer): void {
+    if (this.closing || this.conn.isClosed) return;
+    this.conn.send(bytes);
+  }
+
+  /** Send a two-byte command such as AYT or IP. */
+  sendCommand(cmd: number): void {
+    if (this.closing || this.conn.isClosed) return;
+    this.conn.session.sendCommand(cmd);
+  }
+
+  /** IAC GA, unless suppressed by SGA; returns whether sent. */
+  sendGa(): boolean {
+    return !this.isClosing() && this.conn.session.sendGa();
+  }
+
+  /** IAC EOR, only after DO EOR; returns whether sent. */
+  sendEor(): boolean {
+    return !this.isClosing() && this.conn.session.sendEor();
+  }
+
+  /** Client: report a new window size (sent by NAWS when agreed and changed). */
+  setWindowSize(cols: number, rows: number): boolean {
+    this.conn.extra.set('cols', cols);
+    this.conn.extra.set('rows', rows);
+    return this.conn.session.setWindowSize(cols, rows);
+  }
+
+  /** Handle a two-byte command (NOP, AYT, IP, BRK, GA, EOR, ...); `null` removes the handler. */
+  setIacCallback(cmd: number, fn: IacCallback | null): void {
+    if (fn === null) this.iacCallbacks.delete(cmd);
+    else this.iacCallbacks.set(cmd, fn);
+  }
+
+  /**
+   * Handle an option's results: NAWS `(rows, cols)`, TTYPE `(name)`, TSPEED
+   * `(rx, tx)`, XDISPLOC `(display)`, SNDLOC `(location)`, NEW_ENVIRON
+   * `(vars)`, CHARSET `(charset)`, LOGOUT `(cmd)`, LINEMODE `(mode)`,
+   * STATUS `(entries)`, TM `(verb)`, and `(payload)` for options without a
+   * codec (GMCP, MSDP, MSSP, ...). `null` removes the handler.
+   */
+  setExtCallback(option: OptionKey, fn: ExtCallback | null): void {
+    const opt = resolveOption(option);
+    if (fn === null) this.extCallbacks.delete(opt);
+    else this.extCallbacks.set(opt, fn);
+  }
+
+  /** Handle an SLC function typed in kludge/remote mode (server). `null` removes it. */
+  setSlcCallback(func: number, fn: SlcCallback | null): void {
+    if (fn === null) this.slcCallbacks.delete(func);
+    else this.slcCallbacks.set(func, fn);
+  }
+
+  /**
+   * Resolve once every listed option state holds: `true` means enabled,
+   * `false` means not enabled (or, for `pending`, not outstanding). Rejects
+   * with {@link TelnetClosedError} if the connection closes first, and with a
+   * usage error for an unknown option name.
+   */
+  waitFor(spec: WaitForSpec): Promise<true> {
+    const checks: Array<() => boolean> = [];
+    for (const [key, view] of [['remote', this.remoteOption], ['local', this.localOption], ['pending', this.pendingOption]] as const) {
+      for (const [name, want] of Object.entries(spec[key] ?? {})) {
+        const code = resolveOption(name);
+        checks.push(() => view.enabled(code) === want);
+      }
+    }
+    return this.conn.waitUntil(() => checks.every((c) => c()));
+  }
+
+  /** Resolve once `fn(writer)` is true (re-checked after every option change); rejects on close. */
+  waitForCondition(fn: (writer: TelnetWriter) => boolean): Promise<true> {
+    return this.conn.waitUntil(() => fn(this));
+  }
+
+  /**
+   * telnetlib3's extra info: `peername`, `sockname`, `term`, `TERM`,
+   * `ttype1..N`, `cols`, `rows`, `charset`, `lang`, `tspeed`, `xdisploc`,
+   * `timeout`, and every accepted NEW_ENVIRON name (upper case).
+   */
+  getExtraInfo<T = unknown>(name: string, defaultValue?: T): T | undefined {
+    const v = this.conn.extra.get(name);
+    return (v === undefined ? defaultValue : v) as T | undefined;
+  }
+
+  /** The encoding used for text we send now (`us-ascii` before BINARY unless forceBinary). */
+  get outgoingEncoding(): string {
+    return this.conn.outgoingEncoding();
+  }
+
+  /** The encoding used for text we receive now. */
+  get incomingEncoding(): string {
+    return this.conn.incomingEncoding();
+  }
+
+  /** A summary like telnetlib3's writer repr. */
+  toString(): string {
+    const s = this.conn.session;
+    const local = s.enabledOptions('local').map(optName).join(',');
+    const remote = s.enabledOptions('remote').map(optName).join(',');
+    const pend = s.pendingRequests().map(([v, o]) => `${cmdName(v)} ${optName(o)}`).join(',');
+    return `<TelnetWriter ${this.role} mode:${this.mode} ${this.role}-will:${local || '-'} peer-will:${remote || '-'}` +
+      `${pend ? ` pending:${pend}` : ''}>`;
+  }
+
+  private toBytes(data: string | Buffer): Buffer {
+    if (typeof data === 'string') {
+      if (this.conn.binary) throw new TelnetUsageError('this connection is binary (encoding: false): write Buffers, not strings');
+      return encodeText(data, this.conn.outgoingEncoding(), this.conn.encodingErrors);
+    }
+    if (!Buffer.isBuffer(data)) throw new TelnetUsageError('write() takes a string or a Buffer');
+    if (!this.conn.binary) throw new TelnetUsageError('this connection is text: write strings, or open it with encoding: false');
+    return data;
+  }
+
+  private dispatch(ev: SessionEvent): void {
+    try {
+      this.dispatchUnsafe(ev);
+    } catch (err) {
+      // A throwing callback must not break the protocol engine.
+      this.conn.logger.error(`callback for ${ev.type} threw: ${(err as Error).stack ?? String(err)}`);
+    }
+  }
+
+  private dispatchUnsafe(ev: SessionEvent): void {
+    const ext = (opt: number, ...args: unknown[]): void => { this.extCallbacks.get(opt)?.(...args); };
+    switch (ev.type) {
+      case 'command': this.iacCallbacks.get(ev.command)?.(ev.command); break;
+      case 'naws': ext(Opt.NAWS, ev.rows, ev.cols); break;
+      case 'ttype': ext(Opt.TTYPE, ev.name); break;
+      case 'tspeed': ext(Opt.TSPEED, ev.rx, ev.tx); break;
+      case 'xdisploc': ext(Opt.XDISPLOC, ev.display); break;
+      case 'sndloc': ext(Opt.SNDLOC, ev.location); break;
+      case 'environ': ext(Opt.NEW_ENVIRON, ev.vars); break;
+      case 'charset': ext(Opt.CHARSET, ev.charset); break;
+      case 'logout': ext(Opt.LOGOUT, ev.verb); break;
+      case 'linemode': ext(Opt.LINEMODE, ev.mode); break;
+      case 'status': ext(Opt.STATUS, ev.entries); break;
+      case 'timingMark': ext(Opt.TM, ev.verb); break;
+      case 'lflow': ext(Opt.LFLOW, ev); break;
+      case 'subnegotiation': ext(ev.option, ev.payload); break;
+      case 'slc': this.slcCallbacks.get(ev.func)?.(ev.func, ev.byte); break;
+      default: break;
+    }
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * `createServer`: a Telnet server on the async engine. Each connection
+ * negotiates in telnetlib3's order (see engine/negotiation.ts), then runs the
+ * `shell(reader, writer)` callback; when the shell returns (or throws) the
+ * connection is closed. Idle connections get `\r\nTimeout.\r\n` and are
+ * closed after `timeout` ms (default 300,000; 0 disables).
+ */
+import net from 'node:net';
+import { TelnetError } from './protocol/errors.js';
+import { type EngineOptions, EngineConnection } from './engine/connection.js';
+import { ServerNegotiation } from './engine/negotiation.js';
+import type { TelnetReader } from './engine/reader.js';
+import type { TelnetWriter } from './engine/writer.js';
+
+/** A connection's two halves, as handed to shells. */
+export interface TelnetStreams {
+  reader: TelnetReader<any>;
+  writer: TelnetWriter;
+}
+
+/** A server shell: runs once negotiation settles; the connection closes when it returns. */
+export type Shell = (reader: TelnetReader<any>, writer: TelnetWriter) => unknown;
+
+/** Options for {@link createServer}. */
+export interface ServerOptions extends EngineOptions {
+  /** Interface to bind (default `localhost`). */
+  host?: string;
+  /** Port (default 6023; 0 picks a free one). */
+  port?: number;
+  /** The shell run for each connection; without one, only negotiation happens. */
+  shell?: Shell;
+  /** Idle timeout in ms (default 300,000; 0 disables). */
+  timeout?: number;
+  /** The longest negotiation may take before the shell starts anyway (default 4,000 ms). */
+  connectMaxwait?: number;
+  /** Never send IAC GA (telsh and the PTY shell honour it). */
+  neverSendGa?: boolean;
+  /** Leave the client in NVT line mode: never WILL SGA or WILL ECHO. */
+  lineMode?: boolean;
+  /** Most simultaneous connections; more are closed at accept (default 10,000). */
+  maxConnections?: number;
+  /** listen() backlog (default 511). */
+  backlog?: number;
+}
+
+/** Default bind address and port of the server (as telnetlib3's CLI). */
+export const DEFAULT_HOST = 'localhost';
+export const DEFAULT_PORT = 6023;
+
+/** The idle text written before an idle connection is closed. */
+export const TIMEOUT_MESSAGE = '\r\nTimeout.\r\n';
+
+const CLIENT_QUEUE_MAX = 1000;
+
+/** A listening Telnet server. */
+export class TelnetServer {
+  /** Options this server was created with (shells read `neverSendGa` from here). */
+  readonly options: Readonly<ServerOptions>;
+  private readonly server: net.Server;
+  private readonly live = new Set<EngineConnection>();
+  private readonly ready: TelnetStreams[] = [];
+  private readonly readyWaiters: Array<(s: TelnetStreams) => void> = [];
+  private closing = false;
+
+  /** @internal use {@link createServer}. */
+  constructor(options: ServerOptions) {
+    this.options = Object.freeze({ ...options });
+    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
+  }
+
+  /** @internal */
+  listen(): Promise<void> {
+    const { host = DEFAULT_HOST, port = DEFAULT_PORT, backlog = 511 } = this.options;
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(new TelnetError(`cannot listen on ${host}:${port}: ${err.message}`, 'ERR_TELNET_LISTEN', { cause: err }));
+      this.server.once('error', onError);
+      this.server.listen({ host, port, backlog }, () => {
+        this.server.off('error', onError);
+        this.server.on('error', (err) => (this.options.logger?.error ?? (() => {}))(`server error: ${err.message}`));
+        resolve();
+      });
+    });
+  }
+
+  /** The bound address (`port` is the real one when 0 was asked). */
+  get address(): { address: string; port: number; family: string } {
+    const a = this.server.address();
+    if (a === null || typeof a === 'string') throw new TelnetError('server is not listening', 'ERR_TELNET_NOT_LISTENING');
+    return { address: a.address, port: a.port, family: a.family };
+  }
+
+  /** The bound port. */
+  get port(): number {
+    return this.address.port;
+  }
+
+  /** Live connections (negotiating or in their shell). */
+  get clients(): TelnetStreams[] {
+    return [...this.live].map((c) => ({ reader: c.reader, writer: c.writer }));
+  }
+
+  /** True while listening. */
+  isServing(): boolean {
+    return this.server.listening;
+  }
+
+  /**
+   * The next connection whose negotiation finished (FIFO; at most 1,000 are
+   * kept, the oldest dropped first).
+   */
+  waitForClient(): Promise<TelnetStreams> {
+    const next = this.ready.shift();
+    if (next !== undefined) return Promise.resolve(next);
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  /**
+   * Stop listening and close every connection: gracefully at once, then by
+   * force after `graceMs` (default 1,000 ms).
+   */
+  close(graceMs = 1000): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.server.close();
+    for (const c of this.live) c.writer.close();
+    if (this.live.size > 0) {
+      const t = setTimeout(() => { for (const c of this.live) c.destroy(); }, graceMs);
+      t.unref();
+    }
+  }
+
+  /** Resolves when the listener and every connection are closed. */
+  async waitClosed(): Promise<void> {
+    if (this.server.listening) await new Promise<void>((resolve) => this.server.once('close', () => resolve()));
+    await Promise.all([...this.live].map((c) => c.closed));
+  }
+
+  private accept(socket: net.Socket): void {
+    const max = this.options.maxConnections ?? 10000;
+    if (this.closing || this.live.size >= max) {
+      socket.destroy();
+      return;
+    }
+    const { host: _h, port: _p, shell, timeout = 300000, connectMaxwait = 4000, lineMode = false, ...rest } = this.options;
+    const conn = new EngineConnection('server', rest);
+    this.live.add(conn);
+    void conn.closed.then(() => this.live.delete(conn));
+    conn.attach(socket);
+    const log = conn.logger;
+    log.info(`connection from ${socket.remoteAddress}:${socket.remotePort}`);
+    if (timeout > 0) {
+      const onIdle = (): void => {
+        log.info(`idle timeout after ${conn.idleTimeout} ms`);
+        conn.writer.write(conn.binary ? Buffer.from(TIMEOUT_MESSAGE, 'latin1') : TIMEOUT_MESSAGE);
+        conn.writer.close();
+      };
+      conn.setIdleTimeout(timeout, onIdle);
+    }
+    const neg = new ServerNegotiation(conn, { lineMode, maxwait: connectMaxwait });
+    conn.afterReceive.push(() => neg.check());
+    neg.start();
+    void neg.done.then((outcome) => {
+      if (outcome === 'closed') return;
+      const streams: TelnetStreams = { reader: conn.reader, writer: conn.writer };
+      this.announce(streams);
+      if (shell !== undefined) void this.runShell(conn, shell, streams);
+    });
+  }
+
+  private announce(streams: TelnetStreams): void {
+    const w = this.readyWaiters.shift();
+    if (w !== undefined) { w(streams); return; }
+    this.ready.push(streams);
+    if (this.ready.length > CLIENT_QUEUE_MAX) this.ready.shift();
+  }
+
+  private async runShell(conn: EngineConnection, shell: Shell, streams: TelnetStreams): Promise<void> {
+    try {
+      await shell(streams.reader, streams.writer);
+    } catch (err) {
+      conn.logger.error(`shell failed: ${(err as Error).stack ?? String(err)}`);
+    } finally {
+      conn.writer.close();
+    }
+  }
+}
+
+/** Create a Telnet server and start listening. */
+export async function createServer(options: ServerOptions = {}): Promise<TelnetServer> {
+  const server = new TelnetServer(options);
+  await server.listen();
+  return server;
+}

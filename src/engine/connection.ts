@@ -88,7 +88,8 @@ export class EngineConnection {
     this.forceBinary = options.forceBinary ?? false;
     this.trace = options.traceBytes ? (m) => (this.logger.trace ?? this.logger.debug).call(this.logger, m) : null;
     const { encoding: _e, encodingErrors: _ee, forceBinary: _f, limit: _l, logger: _lg, traceBytes: _t, ...sessionOptions } = options;
-    this.session = new TelnetSession({ ...sessionOptions, role });
+    // Socket chunks belong to us, so the parser may squeeze escapes out in place.
+    this.session = new TelnetSession({ ...sessionOptions, role, inPlace: true });
     const readerOptions: ConstructorParameters<typeof TelnetReader>[0] = {
       encoding: this.encodingWanted === null ? false : this.incomingEncoding(),
       encodingErrors: this.encodingErrors,
@@ -170,6 +171,11 @@ export class EngineConnection {
     this.txBytes += bytes.length;
     if (this.trace !== null) this.trace(`send ${bytes.length} bytes\n${hexdump(bytes, '>>  ')}`);
     socket.write(bytes);
+  }
+
+  /** True when the socket's buffer is over its high-water mark: wait for {@link drain}. */
+  get needsDrain(): boolean {
+    return this.socket?.writableNeedDrain ?? false;
   }
 
   /** Resolves when the socket can take more data (or it closed). */
@@ -311,6 +317,9 @@ export class EngineConnection {
         break;
     }
     for (const l of this.listeners) l(ev);
+    // RFC 727 / telnetlib3: a server told DO LOGOUT logs the user out. The
+    // WILL LOGOUT answer is already queued; callbacks have seen the event.
+    if (ev.type === 'logout' && this.role === 'server' && ev.verb === Cmd.DO) this.writer.close();
   }
 
   private updateFlow(): void {
@@ -324,6 +333,11 @@ export class EngineConnection {
     this.session.end();
     this.reader.feedEof();
     this.checkWaiters();
+    // A server keeps its write side open after the client's FIN (it may
+    // still say goodbye; the shell closes). A client treats the server's FIN
+    // as the end of the session (as telnetlib3): it finishes sending and
+    // closes too, instead of staying half-open with `closed` never resolving.
+    if (this.role === 'client') this.writer.close();
   }
 
   private onError(err: NodeJS.ErrnoException): void {

@@ -128,9 +128,20 @@ export class TelnetReader<T extends Unit = Unit> {
     return this.run(async () => {
       if (n === 0) return this.take(0);
       if (n < 0) {
-        while (!this.eof) await this.wait();
-        this.throwIfFailedAndEmpty();
-        return this.take(this.size);
+        // Move what arrives out of the buffer as we go: waiting with the data
+        // left in it would pause the socket at twice the limit and never see EOF.
+        const got: Unit[] = [];
+        for (;;) {
+          if (this.size > 0) got.push(this.take(this.size));
+          if (this.eof) break;
+          await this.wait();
+        }
+        if (got.length === 0) {
+          this.throwIfFailedAndEmpty();
+          return this.take(0);
+        }
+        if (got.length === 1) return got[0] as T;
+        return (this.isText ? (got as string[]).join('') : Buffer.concat(got as Buffer[])) as T;
       }
       while (this.size === 0 && !this.eof) await this.wait();
       this.throwIfFailedAndEmpty();

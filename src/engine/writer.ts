@@ -101,10 +101,13 @@ export class TelnetWriter {
    * encoded with the outgoing encoding: US-ASCII until BINARY is agreed in
    * that direction (or `forceBinary`), with `encodingErrors` deciding what
    * happens to characters it lacks. Writes after close are ignored.
+   * Returns false when the socket's buffer is full: `await drain()` before
+   * writing more (as with Node streams).
    */
-  write(data: string | Buffer): void {
-    if (this.closing || this.conn.isClosed) return;
+  write(data: string | Buffer): boolean {
+    if (this.closing || this.conn.isClosed) return false;
     this.conn.session.sendData(this.toBytes(data));
+    return !this.conn.needsDrain;
   }
 
   /** Write several pieces. */

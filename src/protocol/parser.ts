@@ -45,6 +45,13 @@ export interface ParserOptions {
   maxSubnegotiation?: number;
   /** Start in BINARY receive mode (NUL bytes kept). Default false. */
   binary?: boolean;
+  /**
+   * Let the parser rewrite the chunks it is given: escaped 0xFF pairs and
+   * NVT NULs are squeezed out in place, so each run of data between
+   * commands is one span instead of one span per 0xFF. Only for callers that
+   * own their chunks (the engine does, for socket reads). Default false.
+   */
+  inPlace?: boolean;
 }
 
 /** Default cap on one subnegotiation payload. */
@@ -70,6 +77,8 @@ export class TelnetParser {
    */
   binary: boolean;
   readonly maxSubnegotiation: number;
+  /** See {@link ParserOptions.inPlace}. */
+  readonly inPlace: boolean;
 
   private readonly handler: ParserHandler;
   private state: State = State.Data;
@@ -82,6 +91,7 @@ export class TelnetParser {
   constructor(handler: ParserHandler, options: ParserOptions = {}) {
     this.handler = handler;
     this.binary = options.binary ?? false;
+    this.inPlace = options.inPlace ?? false;
     const max = options.maxSubnegotiation ?? DEFAULT_MAX_SUBNEGOTIATION;
     if (!Number.isInteger(max) || max < 1) {
       throw new RangeError(`maxSubnegotiation must be a positive integer, got ${max}`);
@@ -105,6 +115,10 @@ export class TelnetParser {
     while (i < n) {
       switch (this.state) {
         case State.Data: {
+          if (this.inPlace) {
+            i = this.dataInPlace(chunk, i);
+            break;
+          }
           if (nextIac < i) {
             nextIac = chunk.indexOf(IAC, i);
             if (nextIac === -1) nextIac = n;
@@ -196,6 +210,53 @@ export class TelnetParser {
         }
       }
     }
+  }
+
+  /**
+   * The data state when chunks may be rewritten: squeeze escaped 0xFF and
+   * NVT NUL bytes out with `copyWithin` and report the run as one span.
+   * Returns the index after the run; the state becomes Iac if a command follows.
+   */
+  private dataInPlace(chunk: Buffer, from: number): number {
+    const n = chunk.length;
+    let i = from;
+    let w = from;
+    let nextIac = -1;
+    let nextNul = -1;
+    for (;;) {
+      if (nextIac < i) {
+        nextIac = chunk.indexOf(IAC, i);
+        if (nextIac === -1) nextIac = n;
+      }
+      let stop = nextIac;
+      if (!this.binary) {
+        if (nextNul < i) {
+          nextNul = chunk.indexOf(0, i);
+          if (nextNul === -1) nextNul = n;
+        }
+        if (nextNul < stop) stop = nextNul;
+      }
+      if (w !== i && stop > i) chunk.copyWithin(w, i, stop);
+      w += stop - i;
+      if (stop === n) {
+        i = n;
+        break;
+      }
+      if (stop !== nextIac) {
+        i = stop + 1; // NVT NUL dropped
+        continue;
+      }
+      if (stop + 1 < n && chunk[stop + 1] === IAC) {
+        chunk[w++] = IAC;
+        i = stop + 2;
+        continue;
+      }
+      i = stop + 1;
+      this.state = State.Iac;
+      break;
+    }
+    if (w > from) this.handler.onData(chunk.subarray(from, w));
+    return i;
   }
 
   /**

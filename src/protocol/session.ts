@@ -46,6 +46,8 @@ export interface SessionOptions {
   role: Role;
   /** Largest accepted subnegotiation payload (default 16 KiB). */
   maxSubnegotiation?: number;
+  /** Let the parser rewrite received chunks in place (see `ParserOptions.inPlace`). Default false. */
+  inPlace?: boolean;
   /** Replace the role's default set of options we agree to enable on our side. */
   acceptLocal?: Iterable<number>;
   /** Replace the role's default set of options we let the peer enable. */
@@ -150,7 +152,7 @@ export class TelnetSession {
     for (const o of options.alwaysDont ?? []) remote.delete(o);
     this.negotiator = new Negotiator({ acceptLocal: local, acceptRemote: remote });
     this.linemode = new LinemodeState(options.role, options.linemode);
-    const parserOptions: { maxSubnegotiation?: number } = {};
+    const parserOptions: { maxSubnegotiation?: number; inPlace?: boolean } = { inPlace: options.inPlace ?? false };
     if (options.maxSubnegotiation !== undefined) parserOptions.maxSubnegotiation = options.maxSubnegotiation;
     this.parser = new TelnetParser({
       onData: (span) => this.deliverData(span),

@@ -29,6 +29,8 @@ export interface Benchmark {
   runs?: number;
   /** Optional: called once before the runs, untimed (data generation, JIT warm-up). */
   warmup?(): Promise<void>;
+  /** Optional: called once after the runs (or a failure), to stop servers and children. */
+  teardown?(): Promise<void>;
 }
 
 /** The record printed for one benchmark. */
@@ -83,6 +85,14 @@ export function note(message: string): void {
  */
 export async function runBenchmark(b: Benchmark): Promise<BenchResult> {
   const runs = Math.max(MIN_RUNS, Math.floor(b.runs ?? MIN_RUNS));
+  try {
+    return await measure(b, runs);
+  } finally {
+    if (b.teardown !== undefined) await b.teardown();
+  }
+}
+
+async function measure(b: Benchmark, runs: number): Promise<BenchResult> {
   if (b.warmup !== undefined) await b.warmup();
   const values: number[] = [];
   const baselines: number[] = [];

@@ -13,6 +13,7 @@ import { type Benchmark, note, printResult, runBenchmark } from './harness.js';
 // ---------------------------------------------------------------------------
 const MODULES: readonly string[] = [
   './parse.js',
+  './bulk-async.js',
 ];
 
 async function load(): Promise<Benchmark[]> {

@@ -24,22 +24,32 @@ export function fail(reason: string): { ok: false; reason: string } {
   return { ok: false, reason };
 }
 
+/** Positions of 0xFF found by {@link escapeIac}; grown on demand, reused. */
+let iacPositions = new Int32Array(1024);
+
 /** Double every 0xFF byte (IAC IAC), as required for data and SB payloads. */
 export function escapeIac(buf: Buffer): Buffer {
-  let at = buf.indexOf(Cmd.IAC);
-  if (at === -1) return buf;
   let count = 0;
-  for (let i = at; i !== -1; i = buf.indexOf(Cmd.IAC, i + 1)) count++;
+  for (let i = buf.indexOf(Cmd.IAC); i !== -1; i = buf.indexOf(Cmd.IAC, i + 1)) {
+    if (count === iacPositions.length) {
+      const grown = new Int32Array(iacPositions.length * 2);
+      grown.set(iacPositions);
+      iacPositions = grown;
+    }
+    iacPositions[count++] = i;
+  }
+  if (count === 0) return buf;
   const out = Buffer.allocUnsafe(buf.length + count);
   let r = 0;
   let w = 0;
-  while (at !== -1) {
-    w += buf.copy(out, w, r, at + 1);
+  for (let k = 0; k < count; k++) {
+    const at = iacPositions[k]!;
+    out.set(buf.subarray(r, at + 1), w);
+    w += at + 1 - r;
     out[w++] = Cmd.IAC;
     r = at + 1;
-    at = buf.indexOf(Cmd.IAC, r);
   }
-  buf.copy(out, w, r);
+  out.set(buf.subarray(r), w);
   return out;
 }
 

@@ -7,7 +7,8 @@
  */
 import net from 'node:net';
 import { TelnetError } from './protocol/errors.js';
-import { type EngineOptions, EngineConnection } from './engine/connection.js';
+import { type EngineOptions, EngineConnection, sessionOptionsFor } from './engine/connection.js';
+import type { SessionOptions } from './protocol/session.js';
 import { ServerNegotiation } from './engine/negotiation.js';
 import type { TelnetReader } from './engine/reader.js';
 import type { TelnetWriter } from './engine/writer.js';
@@ -61,10 +62,21 @@ export class TelnetServer {
   private readonly ready: TelnetStreams[] = [];
   private readonly readyWaiters: Array<(s: TelnetStreams) => void> = [];
   private closing = false;
+  private graceTimer: NodeJS.Timeout | null = null;
+
+  /** Built once and shared by every connection (per-connection copies cost memory). */
+  private readonly engineOptions: EngineOptions;
+  private readonly sessionOptions: Readonly<SessionOptions>;
 
   /** @internal use {@link createServer}. */
   constructor(options: ServerOptions) {
     this.options = Object.freeze({ ...options });
+    const {
+      host: _h, port: _p, shell: _s, timeout: _t, connectMaxwait: _c, lineMode: _l, maxConnections: _m, backlog: _b,
+      neverSendGa: _n, ...engine
+    } = this.options;
+    this.engineOptions = Object.freeze(engine);
+    this.sessionOptions = sessionOptionsFor('server', engine);
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
   }
 
@@ -124,8 +136,8 @@ export class TelnetServer {
     this.server.close();
     for (const c of this.live) c.writer.close();
     if (this.live.size > 0) {
-      const t = setTimeout(() => { for (const c of this.live) c.destroy(); }, graceMs);
-      t.unref();
+      this.graceTimer = setTimeout(() => { for (const c of this.live) c.destroy(); }, graceMs);
+      this.graceTimer.unref();
     }
   }
 
@@ -141,10 +153,14 @@ export class TelnetServer {
       socket.destroy();
       return;
     }
-    const { host: _h, port: _p, shell, timeout = 300000, connectMaxwait = 4000, lineMode = false, ...rest } = this.options;
-    const conn = new EngineConnection('server', rest);
+    const { shell, timeout = 300000, connectMaxwait = 4000, lineMode = false } = this.options;
+    const conn = new EngineConnection('server', this.engineOptions, this.sessionOptions);
     this.live.add(conn);
-    void conn.closed.then(() => this.live.delete(conn));
+    void conn.closed.then(() => {
+      this.live.delete(conn);
+      // Everything closed within the grace period: no timer may outlive the server.
+      if (this.live.size === 0 && this.graceTimer !== null) { clearTimeout(this.graceTimer); this.graceTimer = null; }
+    });
     conn.attach(socket);
     const log = conn.logger;
     log.info(`connection from ${socket.remoteAddress}:${socket.remotePort}`);
@@ -157,7 +173,6 @@ export class TelnetServer {
       conn.setIdleTimeout(timeout, onIdle);
     }
     const neg = new ServerNegotiation(conn, { lineMode, maxwait: connectMaxwait });
-    conn.afterReceive.push(() => neg.check());
     neg.start();
     void neg.done.then((outcome) => {
       if (outcome === 'closed') return;

@@ -15,7 +15,7 @@ import { Cmd, Opt, cmdName, describeNegotiation, optName } from '../protocol/con
 import { TelnetClosedError, TelnetError } from '../protocol/errors.js';
 import type { SessionEvent } from '../protocol/events.js';
 import { type SessionOptions, TelnetSession } from '../protocol/session.js';
-import { type EncodingErrors, encodingFromLang, normalizeEncoding } from './encoding.js';
+import { type EncodingErrors, encodingFromLang, isEncodingSupported, normalizeEncoding } from './encoding.js';
 import { type Logger, hexdump, silentLogger } from './logger.js';
 import { TelnetReader } from './reader.js';
 import { TelnetWriter } from './writer.js';
@@ -39,6 +39,16 @@ export interface EngineOptions extends Omit<SessionOptions, 'role'> {
   traceBytes?: boolean;
 }
 
+/**
+ * The protocol core's options for a connection: the engine's options minus
+ * its own, frozen so that one object can serve every connection of a server.
+ */
+export function sessionOptionsFor(role: 'server' | 'client', options: EngineOptions): Readonly<SessionOptions> {
+  const { encoding: _e, encodingErrors: _ee, forceBinary: _f, limit: _l, logger: _lg, traceBytes: _t, ...rest } = options;
+  // Socket chunks belong to us, so the parser may squeeze escapes out in place.
+  return Object.freeze({ isCharsetSupported: isEncodingSupported, ...rest, role, inPlace: true });
+}
+
 type Waiter = { check: () => boolean; resolve: () => void; reject: (e: Error) => void };
 
 /** The glue object behind a reader/writer pair. */
@@ -53,6 +63,8 @@ export class EngineConnection {
   lastInputAt = Date.now();
   rxBytes = 0;
   txBytes = 0;
+  /** Set once the peer sent FIN: it can send nothing more. */
+  peerEnded = false;
   /** Set once the connection is closed; resolves {@link closed}. */
   isClosed = false;
   readonly closed: Promise<void>;
@@ -75,7 +87,11 @@ export class EngineConnection {
   private idleTimer: NodeJS.Timeout | null = null;
   private idleMs = 0;
 
-  constructor(role: 'server' | 'client', options: EngineOptions) {
+  /**
+   * @param sessionOptions the core's options, from {@link sessionOptionsFor};
+   *   a server builds them once and shares them between its connections.
+   */
+  constructor(role: 'server' | 'client', options: EngineOptions, sessionOptions: SessionOptions = sessionOptionsFor(role, options)) {
     this.role = role;
     this.logger = options.logger ?? silentLogger;
     const enc = options.encoding ?? 'utf8';
@@ -87,9 +103,7 @@ export class EngineConnection {
     this.encodingErrors = options.encodingErrors ?? 'replace';
     this.forceBinary = options.forceBinary ?? false;
     this.trace = options.traceBytes ? (m) => (this.logger.trace ?? this.logger.debug).call(this.logger, m) : null;
-    const { encoding: _e, encodingErrors: _ee, forceBinary: _f, limit: _l, logger: _lg, traceBytes: _t, ...sessionOptions } = options;
-    // Socket chunks belong to us, so the parser may squeeze escapes out in place.
-    this.session = new TelnetSession({ ...sessionOptions, role, inPlace: true });
+    this.session = new TelnetSession(sessionOptions);
     const readerOptions: ConstructorParameters<typeof TelnetReader>[0] = {
       encoding: this.encodingWanted === null ? false : this.incomingEncoding(),
       encodingErrors: this.encodingErrors,
@@ -330,8 +344,10 @@ export class EngineConnection {
   }
 
   private onEnd(): void {
+    this.peerEnded = true;
     this.session.end();
     this.reader.feedEof();
+    for (const f of this.afterReceive) f();
     this.checkWaiters();
     // A server keeps its write side open after the client's FIN (it may
     // still say goodbye; the shell closes). A client treats the server's FIN

@@ -29,8 +29,8 @@ const MUD_TERMINALS = new Set([
 ]);
 const MUD_OPTIONS = [Opt.GMCP, Opt.MSDP, Opt.MXP, Opt.MSP, Opt.ATCP, Opt.AARDWOLF];
 
-/** How negotiation ended. */
-export type NegotiationOutcome = 'settled' | 'timeout' | 'closed';
+/** How negotiation ended (`eof`: the peer sent FIN, so it can answer nothing more). */
+export type NegotiationOutcome = 'settled' | 'timeout' | 'closed' | 'eof';
 
 /** Options for the server's negotiation. */
 export interface ServerNegotiationOptions {
@@ -48,9 +48,13 @@ export class ServerNegotiation {
   private finished = false;
   private timer: NodeJS.Timeout | null = null;
 
+  private readonly listener = (ev: SessionEvent): void => this.onEvent(ev);
+  private readonly checker = (): void => this.check();
+
   constructor(private readonly conn: EngineConnection, private readonly opts: ServerNegotiationOptions) {
     this.done = new Promise((r) => { this.resolve = r; });
-    conn.listeners.push((ev) => this.onEvent(ev));
+    conn.listeners.push(this.listener);
+    conn.afterReceive.push(this.checker);
   }
 
   /** Send the opening demand and arm the deadline. */
@@ -63,7 +67,8 @@ export class ServerNegotiation {
 
   /** Called after each received chunk: advance the sequence and check for completion. */
   check(): void {
-    if (this.finished) return;
+    // After the peer's FIN no answer can come: start the shell now, not at maxwait.
+    if (this.conn.peerEnded) { this.finish('eof'); return; }
     const s = this.conn.session;
     if (!this.advanced && (!s.pending('remote', Opt.TTYPE) || s.enabledOptions('remote').length > 0)) this.advance();
     if (!this.advanced) return;
@@ -73,7 +78,10 @@ export class ServerNegotiation {
       this.askEcho();
       this.askEnviron();
     }
-    if (s.settled && !ttypeOpen && this.echoAsked && this.environAsked) this.finish('settled');
+    if (s.settled && !ttypeOpen && this.echoAsked && this.environAsked) {
+      if (this.finished) this.detach();
+      else this.finish('settled');
+    }
   }
 
   private advance(): void {
@@ -104,6 +112,13 @@ export class ServerNegotiation {
     this.conn.session.requestRemote(Opt.NEW_ENVIRON, true);
   }
 
+  private detach(): void {
+    const l = this.conn.listeners.indexOf(this.listener);
+    if (l !== -1) this.conn.listeners.splice(l, 1);
+    const c = this.conn.afterReceive.indexOf(this.checker);
+    if (c !== -1) this.conn.afterReceive.splice(c, 1);
+  }
+
   private onEvent(ev: SessionEvent): void {
     const s = this.conn.session;
     if (ev.type === 'option' && ev.side === 'local' && ev.option === Opt.BINARY && ev.enabled && !s.remoteEnabled(Opt.BINARY)) {
@@ -125,6 +140,10 @@ export class ServerNegotiation {
     if (this.finished) return;
     this.finished = true;
     if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    // Late answers (a TTYPE cycle finishing after the deadline) still start ECHO and NEW_ENVIRON,
+    // so keep listening until the connection is settled; otherwise let go of the connection.
+    if (outcome !== 'timeout') this.detach();
     if (outcome === 'timeout') {
       const pending = this.conn.session.pendingRequests().map(([v, o]) => `${v}:${o}`).join(' ');
       this.conn.logger.debug(`negotiation incomplete after ${this.opts.maxwait} ms; pending ${pending || 'subnegotiation replies'}`);

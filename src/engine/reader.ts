@@ -125,7 +125,8 @@ export class TelnetReader<T extends Unit = Unit> {
    * Returns an empty value at EOF.
    */
   async read(n = -1): Promise<T> {
-    return this.run(async () => {
+    this.enter(false);
+    try {
       if (n === 0) return this.take(0);
       if (n < 0) {
         // Move what arrives out of the buffer as we go: waiting with the data
@@ -146,19 +147,24 @@ export class TelnetReader<T extends Unit = Unit> {
       while (this.size === 0 && !this.eof) await this.wait();
       this.throwIfFailedAndEmpty();
       return this.take(Math.min(n, this.size));
-    });
+    } finally {
+      this.busy = false;
+    }
   }
 
   /** Exactly `n` units; at EOF first, rejects with {@link TelnetClosedError} carrying the partial data. */
   async readexactly(n: number): Promise<T> {
-    return this.run(async () => {
+    this.enter(false);
+    try {
       while (this.size < n && !this.eof) await this.wait();
       if (this.size < n) {
         const partial = this.take(this.size);
         throw new TelnetClosedError(`Connection closed after ${this.len(partial)} of ${n} units`, partial);
       }
       return this.take(n);
-    });
+    } finally {
+      this.busy = false;
+    }
   }
 
   /**
@@ -169,7 +175,8 @@ export class TelnetReader<T extends Unit = Unit> {
    * it is taken as part of that line end, not as an empty line.
    */
   async readline(): Promise<T> {
-    return this.run(async () => {
+    this.enter(true);
+    try {
       for (;;) {
         if (this.swallowLf && this.size > 0) {
           this.swallowLf = false;
@@ -186,7 +193,9 @@ export class TelnetReader<T extends Unit = Unit> {
         if (this.size > this.limit) throw new TelnetLimitError(`no line end within ${this.limit} units`);
         await this.wait();
       }
-    }, true);
+    } finally {
+      this.busy = false;
+    }
   }
 
   /** Everything up to and including `separator`. See {@link readUntilMatch}. */
@@ -209,7 +218,8 @@ export class TelnetReader<T extends Unit = Unit> {
    */
   async readUntilMatch(separator: Separator): Promise<{ data: T; match: RegExpExecArray | null }> {
     const sep = this.normalizeSeparator(separator);
-    return this.run(async () => {
+    this.enter(false);
+    try {
       let from = 0;
       for (;;) {
         const flat = this.flatten();
@@ -231,7 +241,9 @@ export class TelnetReader<T extends Unit = Unit> {
         if (this.size > this.limit) throw new TelnetLimitError(`separator not found within ${this.limit} units`);
         await this.wait();
       }
-    });
+    } finally {
+      this.busy = false;
+    }
   }
 
   /** Lines until EOF. */
@@ -252,17 +264,17 @@ export class TelnetReader<T extends Unit = Unit> {
     }
   }
 
-  private async run<R>(body: () => Promise<R>, lineRead = false): Promise<R> {
+  /**
+   * Start a read (each read method ends with `finally { busy = false }`).
+   * Kept synchronous, without a wrapper closure, so a waiting read costs one
+   * suspended frame per connection.
+   */
+  private enter(lineRead: boolean): void {
+    if (this.busy) throw new TelnetUsageError('another read is already waiting on this reader', 'ERR_TELNET_CONCURRENT_READ');
     // A CR line end held open for a following LF only matters to readline.
     if (!lineRead) this.swallowLf = false;
-    if (this.busy) throw new TelnetUsageError('another read is already waiting on this reader', 'ERR_TELNET_CONCURRENT_READ');
+    this.checkDecodeError();
     this.busy = true;
-    try {
-      this.checkDecodeError();
-      return await body();
-    } finally {
-      this.busy = false;
-    }
   }
 
   private normalizeSeparator(separator: Separator): Separator {

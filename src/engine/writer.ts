@@ -24,9 +24,10 @@ export type SlcCallback = (func: number, byte: number) => void;
 /** The writer of one connection. */
 export class TelnetWriter {
   private readonly conn: EngineConnection;
-  private readonly iacCallbacks = new Map<number, IacCallback>();
-  private readonly extCallbacks = new Map<number, ExtCallback>();
-  private readonly slcCallbacks = new Map<number, SlcCallback>();
+  // Created on first registration: most connections register none.
+  private iacCallbacks: Map<number, IacCallback> | null = null;
+  private extCallbacks: Map<number, ExtCallback> | null = null;
+  private slcCallbacks: Map<number, SlcCallback> | null = null;
   private closing = false;
 
   /** Our side of each option. */
@@ -38,15 +39,9 @@ export class TelnetWriter {
 
   constructor(conn: EngineConnection) {
     this.conn = conn;
-    const s = conn.session;
-    this.localOption = { enabled: (o) => s.localEnabled(resolveOption(o)), list: () => s.enabledOptions('local') };
-    this.remoteOption = { enabled: (o) => s.remoteEnabled(resolveOption(o)), list: () => s.enabledOptions('remote') };
-    this.pendingOption = {
-      enabled: (o) => {
-        const code = resolveOption(o);
-        return s.pending('local', code) || s.pending('remote', code) || s.pendingSubnegotiation(code);
-      },
-    };
+    this.localOption = new SideView(conn.session, 'local');
+    this.remoteOption = new SideView(conn.session, 'remote');
+    this.pendingOption = new PendingOptions(conn.session);
     conn.listeners.push((ev) => this.dispatch(ev));
   }
 
@@ -192,8 +187,8 @@ export class TelnetWriter {
 
   /** Handle a two-byte command (NOP, AYT, IP, BRK, GA, EOR, ...); `null` removes the handler. */
   setIacCallback(cmd: number, fn: IacCallback | null): void {
-    if (fn === null) this.iacCallbacks.delete(cmd);
-    else this.iacCallbacks.set(cmd, fn);
+    if (fn === null) this.iacCallbacks?.delete(cmd);
+    else (this.iacCallbacks ??= new Map()).set(cmd, fn);
   }
 
   /**
@@ -205,14 +200,14 @@ export class TelnetWriter {
    */
   setExtCallback(option: OptionKey, fn: ExtCallback | null): void {
     const opt = resolveOption(option);
-    if (fn === null) this.extCallbacks.delete(opt);
-    else this.extCallbacks.set(opt, fn);
+    if (fn === null) this.extCallbacks?.delete(opt);
+    else (this.extCallbacks ??= new Map()).set(opt, fn);
   }
 
   /** Handle an SLC function typed in kludge/remote mode (server). `null` removes it. */
   setSlcCallback(func: number, fn: SlcCallback | null): void {
-    if (fn === null) this.slcCallbacks.delete(func);
-    else this.slcCallbacks.set(func, fn);
+    if (fn === null) this.slcCallbacks?.delete(func);
+    else (this.slcCallbacks ??= new Map()).set(func, fn);
   }
 
   /**
@@ -287,9 +282,10 @@ export class TelnetWriter {
   }
 
   private dispatchUnsafe(ev: SessionEvent): void {
-    const ext = (opt: number, ...args: unknown[]): void => { this.extCallbacks.get(opt)?.(...args); };
+    if (this.iacCallbacks === null && this.extCallbacks === null && this.slcCallbacks === null) return;
+    const ext = (opt: number, ...args: unknown[]): void => { this.extCallbacks?.get(opt)?.(...args); };
     switch (ev.type) {
-      case 'command': this.iacCallbacks.get(ev.command)?.(ev.command); break;
+      case 'command': this.iacCallbacks?.get(ev.command)?.(ev.command); break;
       case 'naws': ext(Opt.NAWS, ev.rows, ev.cols); break;
       case 'ttype': ext(Opt.TTYPE, ev.name); break;
       case 'tspeed': ext(Opt.TSPEED, ev.rx, ev.tx); break;
@@ -303,8 +299,30 @@ export class TelnetWriter {
       case 'timingMark': ext(Opt.TM, ev.verb); break;
       case 'lflow': ext(Opt.LFLOW, ev); break;
       case 'subnegotiation': ext(ev.option, ev.payload); break;
-      case 'slc': this.slcCallbacks.get(ev.func)?.(ev.func, ev.byte); break;
+      case 'slc': this.slcCallbacks?.get(ev.func)?.(ev.func, ev.byte); break;
       default: break;
     }
+  }
+}
+
+/** One side's option states, as a prototype-method object (no closures per connection). */
+class SideView implements OptionView {
+  constructor(private readonly session: TelnetSession, private readonly side: 'local' | 'remote') {}
+  enabled(option: OptionKey): boolean {
+    const code = resolveOption(option);
+    return this.side === 'local' ? this.session.localEnabled(code) : this.session.remoteEnabled(code);
+  }
+  list(): number[] {
+    return this.session.enabledOptions(this.side);
+  }
+}
+
+/** Outstanding requests and awaited subnegotiation replies. */
+class PendingOptions implements PendingView {
+  constructor(private readonly session: TelnetSession) {}
+  enabled(option: OptionKey): boolean {
+    const code = resolveOption(option);
+    const s = this.session;
+    return s.pending('local', code) || s.pending('remote', code) || s.pendingSubnegotiation(code);
   }
 }

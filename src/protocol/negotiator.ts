@@ -69,33 +69,73 @@ function bytes(verb: number, opt: number): Buffer {
   return Buffer.from([Cmd.IAC, verb, opt]);
 }
 
+const STATES: readonly QSide['state'][] = ['NO', 'YES', 'WANTNO', 'WANTYES'];
+/** The eight possible sides, shared by every negotiator: code = state index * 2 + opposite. */
+const SIDES: readonly QSide[] = STATES.flatMap((state) => [
+  state === 'NO' ? Q_NO : Object.freeze({ state, opposite: false }),
+  Object.freeze({ state, opposite: true }),
+]);
+
+function encodeSide(q: QSide): number {
+  return STATES.indexOf(q.state) * 2 + (q.opposite ? 1 : 0);
+}
+
+const LOCAL = 0;
+const REMOTE = 256;
+
+/**
+ * Accept tables are the same for every connection of a role unless the
+ * caller overrides them, so identical ones are shared (copied on first
+ * write): a server with 10,000 connections keeps one.
+ */
+const sharedTables = new Map<string, Uint8Array>();
+
+function acceptTable(policy: NegotiationPolicy): Uint8Array {
+  const local = [...new Set([...policy.acceptLocal].map((o) => o & 0xff))].sort((a, b) => a - b);
+  const remote = [...new Set([...policy.acceptRemote].map((o) => o & 0xff))].sort((a, b) => a - b);
+  const key = `${local.join(',')}|${remote.join(',')}`;
+  let table = sharedTables.get(key);
+  if (table === undefined) {
+    table = new Uint8Array(512);
+    for (const o of local) table[LOCAL + o] = 1;
+    for (const o of remote) table[REMOTE + o] = 1;
+    if (sharedTables.size < 64) sharedTables.set(key, table);
+  }
+  return table;
+}
+
 /** Both sides of all 256 options, and the policy that answers requests. */
 export class Negotiator {
-  private readonly us: QSide[] = new Array<QSide>(256).fill(Q_NO);
-  private readonly him: QSide[] = new Array<QSide>(256).fill(Q_NO);
-  private readonly acceptLocal = new Uint8Array(256);
-  private readonly acceptRemote = new Uint8Array(256);
-  /** Options whose state is not NO on some side (so `pendingCount` is cheap). */
-  private readonly touched = new Set<number>();
+  /** RFC 1143 state codes: [0, 256) our side, [256, 512) the peer's. */
+  private readonly states = new Uint8Array(512);
+  private accept: Uint8Array;
+  private acceptShared = true;
+  /** How many sides are WANTYES/WANTNO, kept up to date by `apply`. */
+  private pendingSides = 0;
 
   constructor(policy: NegotiationPolicy) {
-    for (const o of policy.acceptLocal) this.acceptLocal[o & 0xff] = 1;
-    for (const o of policy.acceptRemote) this.acceptRemote[o & 0xff] = 1;
+    this.accept = acceptTable(policy);
   }
 
   /** Change the policy for one side of one option. */
   setAccept(side: Side, opt: number, accept: boolean): void {
-    (side === 'local' ? this.acceptLocal : this.acceptRemote)[opt & 0xff] = accept ? 1 : 0;
+    const i = (side === 'local' ? LOCAL : REMOTE) + (opt & 0xff);
+    if (this.accept[i] === (accept ? 1 : 0)) return;
+    if (this.acceptShared) {
+      this.accept = Uint8Array.from(this.accept);
+      this.acceptShared = false;
+    }
+    this.accept[i] = accept ? 1 : 0;
   }
 
   /** Whether a peer request for this side of the option would be accepted. */
   accepts(side: Side, opt: number): boolean {
-    return (side === 'local' ? this.acceptLocal : this.acceptRemote)[opt & 0xff] === 1;
+    return this.accept[(side === 'local' ? LOCAL : REMOTE) + (opt & 0xff)] === 1;
   }
 
   /** The RFC 1143 state of one side. */
   state(side: Side, opt: number): QSide {
-    return (side === 'local' ? this.us : this.him)[opt & 0xff]!;
+    return SIDES[this.states[(side === 'local' ? LOCAL : REMOTE) + (opt & 0xff)]!]!;
   }
 
   /** True when that side of the option is enabled. */
@@ -110,26 +150,28 @@ export class Negotiator {
 
   /** How many option sides await an answer. */
   pendingCount(): number {
-    let n = 0;
-    for (const o of this.touched) {
-      if (isPending(this.us[o]!)) n++;
-      if (isPending(this.him[o]!)) n++;
-    }
-    return n;
+    return this.pendingSides;
+  }
+
+  /** Options whose state is not NO on some side, ascending. */
+  private touched(): number[] {
+    const out: number[] = [];
+    const st = this.states;
+    for (let o = 0; o < 256; o++) if (st[LOCAL + o] !== 0 || st[REMOTE + o] !== 0) out.push(o);
+    return out;
   }
 
   /** Options enabled on a side, ascending. */
   enabledOptions(side: Side): number[] {
-    const table = side === 'local' ? this.us : this.him;
-    return [...this.touched].filter((o) => isEnabled(table[o]!)).sort((a, b) => a - b);
+    return this.touched().filter((o) => this.enabled(side, o));
   }
 
   /** Every option side that awaits an answer, as `[verb we sent, option]`. */
   pendingRequests(): Array<[Verb, number]> {
     const out: Array<[Verb, number]> = [];
-    for (const o of [...this.touched].sort((a, b) => a - b)) {
-      const u = this.us[o]!;
-      const h = this.him[o]!;
+    for (const o of this.touched()) {
+      const u = this.state('local', o);
+      const h = this.state('remote', o);
       if (isPending(u)) out.push([u.state === 'WANTYES' ? Cmd.WILL : Cmd.WONT, o]);
       if (isPending(h)) out.push([h.state === 'WANTYES' ? Cmd.DO : Cmd.DONT, o]);
     }
@@ -155,17 +197,16 @@ export class Negotiator {
 
   /** Forget everything (for example after the connection restarts). */
   reset(): void {
-    this.us.fill(Q_NO);
-    this.him.fill(Q_NO);
-    this.touched.clear();
+    this.states.fill(0);
+    this.pendingSides = 0;
   }
 
   private apply(side: Side, opt: number, tr: QTransition, refused: boolean): NegotiationStep {
     const o = opt & 0xff;
-    const table = side === 'local' ? this.us : this.him;
-    table[o] = tr.next;
-    if (tr.next.state !== 'NO') this.touched.add(o);
-    else if (this.us[o]!.state === 'NO' && this.him[o]!.state === 'NO') this.touched.delete(o);
+    const at = (side === 'local' ? LOCAL : REMOTE) + o;
+    const wasPending = isPending(SIDES[this.states[at]!]!);
+    this.states[at] = encodeSide(tr.next);
+    this.pendingSides += (isPending(tr.next) ? 1 : 0) - (wasPending ? 1 : 0);
     let send: Buffer | null = null;
     if (tr.send !== null) {
       const verb = side === 'local'

@@ -79,6 +79,12 @@ export class TelnetParser {
   readonly maxSubnegotiation: number;
   /** See {@link ParserOptions.inPlace}. */
   readonly inPlace: boolean;
+  /**
+   * During `onSubnegotiation`: the offset in the current chunk just past the
+   * IAC SE, so a caller can account for input consumed so far whatever the
+   * chunking.
+   */
+  sbEnd = 0;
 
   private readonly handler: ParserHandler;
   private state: State = State.Data;
@@ -197,6 +203,7 @@ export class TelnetParser {
           } else if (b === Cmd.SE) {
             i += 1;
             this.state = State.Data;
+            this.sbEnd = i;
             this.finishSb();
           } else {
             // Any other command ends the SB (which is dropped) and is then

@@ -20,7 +20,7 @@ import { ProblemCode, type ProtocolProblem, TelnetUsageError } from './errors.js
 import type { SessionEvent } from './events.js';
 import { type NegotiationStep, Negotiator, type Role, type Side, defaultPolicy } from './negotiator.js';
 import { encodeNvt } from './nvt.js';
-import { TelnetParser } from './parser.js';
+import { type ParserHandler, TelnetParser } from './parser.js';
 import type { QSide } from './qmethod.js';
 import { escapeIac, frameSubnegotiation } from './options/codec.js';
 import { decodeNaws, encodeNaws } from './options/naws.js';
@@ -34,11 +34,20 @@ import {
   clientEnvironReply, decodeEnviron, encodeEnvironIs, encodeEnvironSend, filterEnviron,
 } from './options/environ.js';
 import {
-  DEFAULT_CHARSET_OFFER, chooseCharset, decodeCharset, encodeCharsetAccepted, encodeCharsetRejected,
+  DEFAULT_CHARSET_OFFER, DEFAULT_CLIENT_CHARSET_OFFER, chooseCharset, normalizeCharsetName, decodeCharset, encodeCharsetAccepted, encodeCharsetRejected,
   encodeCharsetRequest, encodeTtableRejected,
 } from './options/charset.js';
 import { decodeStatus, encodeStatusIs, encodeStatusSend } from './options/status.js';
 import { LinemodeState } from './linemode-state.js';
+import { SlcTable } from './options/slc.js';
+
+let sharedSlcTable: SlcTable | null = null;
+
+/** The default SLC table, shared read-only by sessions that never negotiated SLC. */
+function defaultSlcTable(): SlcTable {
+  sharedSlcTable ??= new SlcTable();
+  return sharedSlcTable;
+}
 
 /** Options for {@link TelnetSession}. */
 export interface SessionOptions {
@@ -90,7 +99,7 @@ export interface SessionOptions {
   environAllow?: Iterable<string>;
   /** Server: character sets offered in CHARSET REQUEST. */
   charsetOffer?: readonly string[];
-  /** Server: the LINEMODE mode proposed when the client agrees to LINEMODE (default EDIT). */
+  /** Server: the LINEMODE mode proposed when the client agrees to LINEMODE (default LIT_ECHO, remote editing). */
   linemode?: number;
   /** Server: report SLC characters typed in kludge/remote mode as `slc` events (default true). */
   slcSimulation?: boolean;
@@ -100,6 +109,17 @@ export interface SessionOptions {
 export type TerminalMode = 'local' | 'remote' | 'kludge';
 
 const STATUS_CREDIT_CAP = 64 * 1024;
+const EMPTY_SET: ReadonlySet<number> = new Set();
+
+const KNOWN_CHARSETS = new Set([...DEFAULT_CHARSET_OFFER, ...DEFAULT_CLIENT_CHARSET_OFFER].map((n) => normalizeCharsetName(n)));
+
+/**
+ * The core's default answer to "can we use this character set?": only the
+ * well-known names telnetlib3 offers. The engine passes its codec check.
+ */
+function isKnownCharset(name: string): boolean {
+  return KNOWN_CHARSETS.has(normalizeCharsetName(name));
+}
 
 /** A pure Telnet session. See the module comment. */
 export class TelnetSession {
@@ -117,16 +137,21 @@ export class TelnetSession {
   private readonly negotiator: Negotiator;
   private readonly opts: SessionOptions;
   private readonly autoRequest: boolean;
-  private readonly pendingSb = new Set<number>();
-  private readonly rejectedLocal = new Set<number>();
-  private readonly rejectedRemote = new Set<number>();
+  /** Options whose subnegotiation reply we await (a few at most: a plain array is smallest). */
+  private pendingSb: number[] = [];
+  private rejectedLocal: Set<number> | null = null;
+  /** Option sides whose automatic request already went out (bit per side and option). */
+  private readonly autoDone = new Uint8Array(64);
+  private rejectedRemote: Set<number> | null = null;
   private readonly ttype = new TtypeCycle();
-  private readonly linemode: LinemodeState;
+  private linemodeObj: LinemodeState | null = null;
   private ttypeSent = 0;
   private environQueue: Buffer[] = [];
   private charsetRequested = false;
   private timingMarks = 0;
-  private statusCredit = 0;
+  /** Input bytes before the current chunk, and STATUS bytes already spent against them. */
+  private receivedBefore = 0;
+  private statusSpent = 0;
   private nvtAfterCr = false;
   private cols: number;
   private rows: number;
@@ -151,16 +176,9 @@ export class TelnetSession {
     for (const o of options.alwaysWont ?? []) local.delete(o);
     for (const o of options.alwaysDont ?? []) remote.delete(o);
     this.negotiator = new Negotiator({ acceptLocal: local, acceptRemote: remote });
-    this.linemode = new LinemodeState(options.role, options.linemode);
     const parserOptions: { maxSubnegotiation?: number; inPlace?: boolean } = { inPlace: options.inPlace ?? false };
     if (options.maxSubnegotiation !== undefined) parserOptions.maxSubnegotiation = options.maxSubnegotiation;
-    this.parser = new TelnetParser({
-      onData: (span) => this.deliverData(span),
-      onCommand: (cmd) => this.handleCommand(cmd),
-      onNegotiate: (verb, opt) => this.handleNegotiation(verb, opt),
-      onSubnegotiation: (opt, payload) => this.handleSubnegotiation(opt, payload),
-      onProblem: (p) => this.emit({ type: 'problem', problem: p }),
-    }, parserOptions);
+    this.parser = new TelnetParser(new SessionParserHandler(this), parserOptions);
   }
 
   // ---------------------------------------------------------------- input
@@ -168,8 +186,11 @@ export class TelnetSession {
   /** Feed bytes received from the peer. Events and replies happen synchronously. */
   receive(chunk: Buffer): void {
     if (this.ended) return;
-    this.statusCredit = Math.min(STATUS_CREDIT_CAP, this.statusCredit + chunk.length);
-    this.parser.receive(chunk);
+    try {
+      this.parser.receive(chunk);
+    } finally {
+      this.receivedBefore += chunk.length;
+    }
   }
 
   /** The peer closed its side: anything partial is discarded with a warning. */
@@ -222,17 +243,17 @@ export class TelnetSession {
 
   /** True while we wait for the peer's subnegotiation reply for `opt` (TTYPE, NEW_ENVIRON, CHARSET...). */
   pendingSubnegotiation(opt: number): boolean {
-    return this.pendingSb.has(opt);
+    return this.pendingSb.includes(opt);
   }
 
   /** Options whose peer requests we refused, per side (telnetlib3 `rejected_do` / `rejected_will`). */
   refused(side: Side): ReadonlySet<number> {
-    return side === 'local' ? this.rejectedLocal : this.rejectedRemote;
+    return (side === 'local' ? this.rejectedLocal : this.rejectedRemote) ?? EMPTY_SET;
   }
 
   /** True when no option request and no subnegotiation reply is outstanding. */
   get settled(): boolean {
-    return this.negotiator.pendingCount() === 0 && this.pendingSb.size === 0 && this.environQueue.length === 0;
+    return this.negotiator.pendingCount() === 0 && this.pendingSb.length === 0 && this.environQueue.length === 0;
   }
 
   /** The peer sends BINARY to us (RFC 856): received bytes are not NVT text. */
@@ -263,12 +284,18 @@ export class TelnetSession {
 
   /** The LINEMODE mode bits in force (RFC 1184), 0 when LINEMODE is off. */
   get linemodeMask(): number {
-    return this.linemode.mode;
+    return this.linemodeObj?.mode ?? 0;
   }
 
-  /** The LINEMODE / SLC state (table, forwardmask). */
+  /** The LINEMODE / SLC state (table, forwardmask), created on first use. */
   get linemodeState(): LinemodeState {
     return this.linemode;
+  }
+
+  private get linemode(): LinemodeState {
+    // Most connections never use LINEMODE: its SLC table is built on demand.
+    this.linemodeObj ??= new LinemodeState(this.role, this.opts.linemode);
+    return this.linemodeObj;
   }
 
   /** Terminal types received so far (server side; `ttype1` is index 0). */
@@ -341,7 +368,6 @@ export class TelnetSession {
   /** Ask the peer to enable/disable its side (DO/DONT). Returns whether bytes were sent. */
   requestRemote(opt: number, enable: boolean): boolean {
     if (opt === Opt.TM) throw new TelnetUsageError('use requestTimingMark() for TIMING-MARK');
-    if (enable) this.negotiator.setAccept('remote', opt, true);
     return this.applyStep(this.negotiator.request('remote', opt, enable), opt, false);
   }
 
@@ -369,7 +395,7 @@ export class TelnetSession {
   /** Server: ask for the next terminal type (SB TTYPE SEND). */
   requestTerminalType(): boolean {
     if (!this.remoteEnabled(Opt.TTYPE)) return false;
-    this.pendingSb.add(Opt.TTYPE);
+    this.sbAwait(Opt.TTYPE, true);
     this.ttypeSent++;
     this.sendSubnegotiation(Opt.TTYPE, encodeTtypeSend());
     return true;
@@ -398,7 +424,7 @@ export class TelnetSession {
     const frames = encodeEnvironSend(names);
     if (frames.length === 0) return false;
     this.environQueue = frames.slice(1);
-    this.pendingSb.add(Opt.NEW_ENVIRON);
+    this.sbAwait(Opt.NEW_ENVIRON, true);
     this.sendSubnegotiation(Opt.NEW_ENVIRON, frames[0]!);
     return true;
   }
@@ -407,7 +433,7 @@ export class TelnetSession {
   requestCharset(names: readonly string[] = this.opts.charsetOffer ?? DEFAULT_CHARSET_OFFER): boolean {
     if (!this.remoteEnabled(Opt.CHARSET) && !this.localEnabled(Opt.CHARSET)) return false;
     this.charsetRequested = true;
-    this.pendingSb.add(Opt.CHARSET);
+    this.sbAwait(Opt.CHARSET, true);
     this.sendSubnegotiation(Opt.CHARSET, encodeCharsetRequest([...names]));
     return true;
   }
@@ -435,7 +461,14 @@ export class TelnetSession {
 
   // ---------------------------------------------------------------- internals
 
-  private emit(event: SessionEvent): void {
+  private sbAwait(opt: number, waiting: boolean): void {
+    const at = this.pendingSb.indexOf(opt);
+    if (waiting && at === -1) this.pendingSb.push(opt);
+    else if (!waiting && at !== -1) this.pendingSb.splice(at, 1);
+  }
+
+  /** @internal */
+  emit(event: SessionEvent): void {
     this.onEvent(event);
   }
 
@@ -445,33 +478,54 @@ export class TelnetSession {
     this.emit({ type: 'problem', problem });
   }
 
+  /** A codec warning; codecs prefix the problem code (`TOO_MANY: ...`) when they know it. */
+  private codecWarning(text: string, option: number): void {
+    const m = /^([A-Z_]+): (.*)$/s.exec(text);
+    const code = m !== null && (Object.values(ProblemCode) as string[]).includes(m[1]!) ? (m[1] as ProblemCode) : ProblemCode.BAD_SB;
+    this.warn(code, m !== null ? m[2]! : text, option);
+  }
+
   private emitBytes(frames: Buffer[]): void {
     for (const f of frames) this.onSend(f);
   }
 
-  private deliverData(span: Buffer): void {
+  /** @internal parser callback */
+  deliverData(span: Buffer): void {
     if (this.role === 'server' && this.opts.slcSimulation !== false && this.mode !== 'local') {
-      const table = this.linemode.table;
+      // Each SLC event goes just before its byte, so events and data keep
+      // stream order whatever the chunking; the byte is still delivered.
+      const table = this.linemodeObj?.table ?? defaultSlcTable();
+      let from = 0;
       for (let i = 0; i < span.length; i++) {
         const func = table.functionForByte(span[i]!);
-        if (func !== 0) this.emit({ type: 'slc', func, byte: span[i]! });
+        if (func === 0) continue;
+        if (i > from) this.onData(span.subarray(from, i));
+        from = i;
+        this.emit({ type: 'slc', func, byte: span[i]! });
+      }
+      if (from > 0) {
+        this.onData(span.subarray(from));
+        return;
       }
     }
     this.onData(span);
   }
 
-  private handleCommand(cmd: number): void {
+  /** @internal parser callback */
+  handleCommand(cmd: number): void {
     this.emit({ type: 'command', command: cmd });
   }
 
-  private handleNegotiation(verb: Verb, opt: number): void {
+  /** @internal parser callback */
+  handleNegotiation(verb: Verb, opt: number): void {
     if (opt === Opt.TM) {
       this.handleTimingMark(verb);
       return;
     }
     const step = this.negotiator.receive(verb, opt);
     if (step.refused) {
-      (verb === Cmd.DO ? this.rejectedLocal : this.rejectedRemote).add(opt);
+      if (verb === Cmd.DO) (this.rejectedLocal ??= new Set()).add(opt);
+      else (this.rejectedRemote ??= new Set()).add(opt);
       this.emit({ type: 'refused', side: verb === Cmd.DO ? 'local' : 'remote', option: opt });
     }
     if (step.error !== null) {
@@ -493,12 +547,20 @@ export class TelnetSession {
   private optionChanged(side: Side, opt: number, enabled: boolean): void {
     if (opt === Opt.BINARY && side === 'remote') this.parser.binary = enabled;
     if (!enabled) {
-      this.pendingSb.delete(opt);
+      this.sbAwait(opt, false);
       if (opt === Opt.NEW_ENVIRON && side === 'remote') this.environQueue = [];
     }
     this.emit({ type: 'option', side, option: opt, enabled });
-    if (enabled && this.autoRequest) this.onEnabled(side, opt);
-    if (opt === Opt.LINEMODE) this.linemode.setActive(enabled);
+    if (enabled && this.autoRequest) {
+      // Automatic requests go out the first time an option is enabled only:
+      // a peer toggling WILL/WONT must not make us send more than it sends.
+      const bit = (side === 'local' ? 0 : 256) + opt;
+      if ((this.autoDone[bit >> 3]! & (1 << (bit & 7))) === 0) {
+        this.autoDone[bit >> 3]! |= 1 << (bit & 7);
+        this.onEnabled(side, opt);
+      }
+    }
+    if (opt === Opt.LINEMODE && (enabled || this.linemodeObj !== null)) this.linemode.setActive(enabled);
   }
 
   /** What the role does automatically when an option becomes enabled (telnetlib3's writer). */
@@ -514,14 +576,12 @@ export class TelnetSession {
           case Opt.LFLOW: this.sendLflow(LflowCmd.RESTART_XON); break;
           case Opt.LINEMODE: this.emitBytes(this.linemode.onEnabled()); break;
           case Opt.CHARSET:
-            if (this.negotiator.state('local', Opt.CHARSET).state === 'NO' && this.negotiator.accepts('local', Opt.CHARSET)) {
-              this.requestLocal(Opt.CHARSET, true);
-            }
+            // The client agreed to CHARSET: offer our list at once. (Waiting
+            // for a reciprocal WILL CHARSET first stalls with clients such as
+            // tintin++, which never answer it but do answer a REQUEST.)
+            if (!this.charsetRequested) this.requestCharset();
             break;
         }
-      }
-      if (opt === Opt.CHARSET && !this.charsetRequested && this.localEnabled(opt) && this.remoteEnabled(opt)) {
-        this.requestCharset();
       }
     } else if (side === 'local') {
       switch (opt) {
@@ -556,7 +616,19 @@ export class TelnetSession {
     this.warn(code, `SB ${optName(opt)}: ${reason}`, opt);
   }
 
-  private handleSubnegotiation(opt: number, payload: Buffer): void {
+  /** @internal parser callback */
+  handleSubnegotiation(opt: number, payload: Buffer): void {
+    try {
+      this.dispatchSubnegotiation(opt, payload);
+    } catch (err) {
+      // Peer input must never break receive(); a codec that throws is a bug
+      // to report, not a reason to lose the rest of the chunk.
+      if (err instanceof TelnetUsageError) this.warn(ProblemCode.BAD_SB, `SB ${optName(opt)}: ${err.message}`, opt);
+      else throw err;
+    }
+  }
+
+  private dispatchSubnegotiation(opt: number, payload: Buffer): void {
     switch (opt) {
       case Opt.NAWS: return this.sbNaws(payload);
       case Opt.TTYPE: return this.sbTtype(payload);
@@ -605,7 +677,7 @@ export class TelnetSession {
       return;
     }
     if (this.role !== 'server' || !this.remoteEnabled(Opt.TTYPE)) return this.unsolicited(Opt.TTYPE, 'IS without DO TTYPE');
-    this.pendingSb.delete(Opt.TTYPE);
+    this.sbAwait(Opt.TTYPE, false);
     const step = this.ttype.next(d.value.name);
     this.emit({ type: 'ttype', name: d.value.name, index: this.ttype.names.length, term: step.term, done: !step.again });
     if (step.again && this.autoRequest) this.requestTerminalType();
@@ -645,7 +717,7 @@ export class TelnetSession {
   private sbEnviron(opt: number, payload: Buffer): void {
     const d = decodeEnviron(payload, { old: opt === Opt.OLD_ENVIRON });
     if (!d.ok) return this.bad(opt, d.reason);
-    for (const w of d.warnings) this.warn(ProblemCode.BAD_SB, w, opt);
+    for (const w of d.warnings) this.codecWarning(w, opt);
     const msg = d.value;
     if (msg.kind === 'SEND') {
       if (this.role !== 'client' || !this.localEnabled(opt)) return this.unsolicited(opt, 'SEND without WILL');
@@ -660,14 +732,17 @@ export class TelnetSession {
       return;
     }
     if (this.role !== 'server' || !this.remoteEnabled(opt)) return this.unsolicited(opt, `${msg.kind} without DO`);
+    // Without an explicit allow-list, accept the default names plus whatever we asked for.
     const allow = this.opts.environAllow
       ? new Set([...this.opts.environAllow].map((n) => n.toUpperCase()))
-      : DEFAULT_ENVIRON_ALLOW;
+      : this.environRequest === DEFAULT_ENVIRON_REQUEST
+        ? DEFAULT_ENVIRON_ALLOW
+        : new Set([...DEFAULT_ENVIRON_ALLOW, ...this.environRequest.filter((n) => n.name !== '').map((n) => n.name.toUpperCase())]);
     const { accepted, dropped } = filterEnviron(msg.vars, allow);
     if (msg.kind === 'IS') {
       const next = this.environQueue.shift();
       if (next !== undefined) this.sendSubnegotiation(opt, next);
-      else this.pendingSb.delete(opt);
+      else this.sbAwait(opt, false);
     }
     this.emit({ type: 'environ', vars: accepted, dropped });
   }
@@ -678,7 +753,7 @@ export class TelnetSession {
     }
     const d = decodeCharset(payload);
     if (!d.ok) return this.bad(Opt.CHARSET, d.reason);
-    for (const w of d.warnings) this.warn(ProblemCode.BAD_SB, w, Opt.CHARSET);
+    for (const w of d.warnings) this.codecWarning(w, Opt.CHARSET);
     const msg = d.value;
     switch (msg.kind) {
       case 'request': {
@@ -687,21 +762,29 @@ export class TelnetSession {
           // still pick from the names.
           if (msg.names.length === 0) return this.sendSubnegotiation(Opt.CHARSET, encodeTtableRejected());
         }
-        const isSupported = this.opts.isCharsetSupported ?? (() => true);
+        const isSupported = this.opts.isCharsetSupported ?? isKnownCharset;
         const choice = chooseCharset(msg.names, this.opts.charset ?? null, isSupported);
-        if (choice === null) {
+        let accepted: Buffer | null = null;
+        if (choice !== null) {
+          try {
+            accepted = encodeCharsetAccepted(choice);
+          } catch {
+            accepted = null; // a name we cannot repeat on the wire (a space in it, say)
+          }
+        }
+        if (accepted === null || choice === null) {
           this.sendSubnegotiation(Opt.CHARSET, encodeCharsetRejected());
         } else {
-          this.sendSubnegotiation(Opt.CHARSET, encodeCharsetAccepted(choice));
+          this.sendSubnegotiation(Opt.CHARSET, accepted);
           this.emit({ type: 'charset', charset: choice });
         }
         return;
       }
       case 'accepted': {
-        if (!this.pendingSb.has(Opt.CHARSET)) {
+        if (!this.pendingSb.includes(Opt.CHARSET)) {
           return this.warn(ProblemCode.UNSOLICITED_SB, `CHARSET ACCEPTED ${msg.name} without our REQUEST: ignored`, Opt.CHARSET);
         }
-        this.pendingSb.delete(Opt.CHARSET);
+        this.sbAwait(Opt.CHARSET, false);
         const offered = (this.opts.charsetOffer ?? DEFAULT_CHARSET_OFFER).map((n) => n.toLowerCase());
         if (!offered.includes(msg.name.toLowerCase())) {
           return this.warn(ProblemCode.BAD_VALUE, `CHARSET ACCEPTED ${msg.name}, which we did not offer: ignored`, Opt.CHARSET);
@@ -710,7 +793,7 @@ export class TelnetSession {
         return;
       }
       case 'rejected':
-        this.pendingSb.delete(Opt.CHARSET);
+        this.sbAwait(Opt.CHARSET, false);
         this.emit({ type: 'charsetRejected' });
         return;
       default:
@@ -729,10 +812,14 @@ export class TelnetSession {
       const remote = this.enabledOptions('remote').filter((o) => o !== Opt.STATUS);
       const frame = frameSubnegotiation(Opt.STATUS, encodeStatusIs(local, remote));
       // Never send more STATUS bytes than the peer has sent us.
-      if (frame.length > this.statusCredit) {
+      // Credit: input consumed up to this SEND's IAC SE (independent of how TCP split it).
+      const consumed = this.receivedBefore + this.parser.sbEnd;
+      if (this.statusSpent > consumed) this.statusSpent = consumed; // never owe more than was sent
+      this.statusSpent = Math.max(this.statusSpent, consumed - STATUS_CREDIT_CAP);
+      if (frame.length > consumed - this.statusSpent) {
         return this.warn(ProblemCode.TOO_MANY, 'STATUS SEND faster than replies are allowed: ignored', Opt.STATUS);
       }
-      this.statusCredit -= frame.length;
+      this.statusSpent += frame.length;
       this.onSend(frame);
       return;
     }
@@ -756,4 +843,14 @@ export class TelnetSession {
     this.emitBytes(result.send);
     for (const ev of result.events) this.emit(ev);
   }
+}
+
+/** The parser's handler for a session: prototype methods, no per-session closures. */
+class SessionParserHandler implements ParserHandler {
+  constructor(private readonly session: TelnetSession) {}
+  onData(span: Buffer): void { this.session.deliverData(span); }
+  onCommand(cmd: number): void { this.session.handleCommand(cmd); }
+  onNegotiate(verb: Verb, opt: number): void { this.session.handleNegotiation(verb, opt); }
+  onSubnegotiation(opt: number, payload: Buffer): void { this.session.handleSubnegotiation(opt, payload); }
+  onProblem(problem: ProtocolProblem): void { this.session.emit({ type: 'problem', problem }); }
 }

@@ -14,6 +14,7 @@ import { type Benchmark, note, printResult, runBenchmark } from './harness.js';
 const MODULES: readonly string[] = [
   './parse.js',
   './bulk-async.js',
+  './server-rss.js',
 ];
 
 async function load(): Promise<Benchmark[]> {

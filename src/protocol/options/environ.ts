@@ -375,7 +375,7 @@ function logName(name: string): string {
 
 /** Result of {@link filterEnviron}. */
 export interface FilteredEnviron {
-  /** Allow-listed names (upper-case) and sanitized values; frozen, no prototype. */
+  /** Allow-listed names (upper-case) and sanitized values; frozen. */
   accepted: Readonly<Record<string, string>>;
   /** Names refused (not allow-listed, or empty value), upper-cased and log-safe. */
   dropped: string[];
@@ -393,7 +393,10 @@ export function filterEnviron(
   allow: ReadonlySet<string> = DEFAULT_ENVIRON_ALLOW,
   opts: { maxValueLength?: number } = {},
 ): FilteredEnviron {
-  const accepted: Record<string, string> = Object.create(null) as Record<string, string>;
+  // A plain object (frozen objects with a null prototype each get a hidden
+  // class of their own, hundreds of bytes per connection). Names are
+  // upper-cased, so `__proto__` can never be one of its keys.
+  const accepted: Record<string, string> = {};
   const dropped: string[] = [];
   for (const v of vars) {
     const name = v.name.toUpperCase();

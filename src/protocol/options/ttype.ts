@@ -12,7 +12,7 @@
  * name is an MTTS bit field (`MTTS 137`), in which case the second name is
  * the terminal type.
  */
-import { type Decoded, fail, ok, sanitizeAscii } from './codec.js';
+import { type Decoded, fail, ok } from './codec.js';
 
 /** TTYPE subnegotiation commands. */
 export const TtypeCmd = { IS: 0, SEND: 1 } as const;
@@ -37,9 +37,9 @@ export function encodeTtypeIs(name: string): Buffer {
 }
 
 /**
- * Decode a TTYPE payload. The name is reduced to printable ASCII (control
- * bytes become `?`) and cut at {@link TTYPE_MAX_LENGTH}, with a warning, so a
- * hostile name can never reach a terminal or log raw.
+ * Decode a TTYPE payload. The name keeps only `[A-Za-z0-9._+-/ ]` and is cut
+ * at {@link TTYPE_MAX_LENGTH}, with a warning, so a hostile name can never
+ * reach a terminal or log raw.
  */
 export function decodeTtype(payload: Buffer): Decoded<TtypeMessage> {
   if (payload.length === 0) return fail('empty TTYPE payload');
@@ -49,10 +49,12 @@ export function decodeTtype(payload: Buffer): Decoded<TtypeMessage> {
   const raw = payload.subarray(1);
   const warnings: string[] = [];
   if (raw.length > TTYPE_MAX_LENGTH) warnings.push(`TTYPE name of ${raw.length} bytes cut to ${TTYPE_MAX_LENGTH}`);
-  const name = sanitizeAscii(raw, TTYPE_MAX_LENGTH);
-  if (name.length > 0 && name !== raw.toString('latin1').slice(0, TTYPE_MAX_LENGTH)) {
-    warnings.push('TTYPE name held control or non-ASCII bytes; replaced with ?');
-  }
+  const text = raw.subarray(0, TTYPE_MAX_LENGTH).toString('latin1');
+  // Terminal names are letters, digits and . _ + - / and space; anything
+  // else (escape sequences, NUL, 8-bit bytes) is dropped so a hostile name
+  // never reaches a terminal, a log or a child's TERM raw.
+  const name = text.replace(/[^A-Za-z0-9._+\-/ ]/g, '');
+  if (name !== text) warnings.push('TTYPE name held characters outside [A-Za-z0-9._+-/ ]; removed');
   return ok({ kind: 'is', name }, warnings);
 }
 

@@ -188,7 +188,10 @@ t.test('B17: only allow-listed names reach the application', async (t) => {
   t.equal(f.accepted.COLORTERM!.length, 256);
   t.same(f.dropped, ['LD_PRELOAD', 'LD_LIBRARY_PATH', 'PATH', 'IFS', 'CREDENTIALS_DIRECTORY', 'LANG', 'USER']);
   t.ok(Object.isFrozen(f.accepted));
-  t.equal(Object.getPrototypeOf(f.accepted), null);
+  t.equal(Object.getPrototypeOf(f.accepted), Object.prototype);
+  const proto = filterEnviron([{ name: '__proto__', value: 'x' }], new Set(['__PROTO__'])).accepted;
+  t.equal(Object.getPrototypeOf(proto), Object.prototype, 'a __proto__ name cannot replace the prototype');
+  t.equal(proto.__PROTO__, 'x');
   t.equal(filterEnviron([{ name: 'TERM', value: 'abcdef' }], DEFAULT_ENVIRON_ALLOW, { maxValueLength: 3 }).accepted.TERM, 'abc');
   t.same(filterEnviron([{ name: '\x1bEVIL', value: 'x' }]).dropped, ['?EVIL']);
 });

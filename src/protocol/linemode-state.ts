@@ -51,6 +51,7 @@ export class LinemodeState {
   private active = false;
   private slcTableSent = false;
   private forwardmaskSent = false;
+  private lastTable: Buffer | null = null;
 
   constructor(role: Role, defaultMode: number = DEFAULT_SERVER_LINEMODE) {
     this.role = role;
@@ -165,8 +166,18 @@ export class LinemodeState {
     const result = processSlc(this.table, triplets, this.role);
     out.warnings.push(...result.warnings);
     if (result.reply.length > 0) {
-      out.send.push(frame(slcEncode(result.reply)));
-      if (sendsWholeTable) this.slcTableSent = true;
+      const reply = frame(slcEncode(result.reply));
+      // A peer asking for the same unchanged table again and again gets it
+      // once: replies must not outgrow requests.
+      if (sendsWholeTable && result.changed.length === 0 && this.lastTable !== null && reply.equals(this.lastTable)) {
+        out.warnings.push('repeated SLC table request with nothing changed: not answered again');
+      } else {
+        out.send.push(reply);
+      }
+      if (sendsWholeTable) {
+        this.slcTableSent = true;
+        this.lastTable = reply;
+      }
     }
     if (result.changed.length > 0) out.events.push({ type: 'slcChange', functions: result.changed });
     if (this.role === 'server' && this.slcTableSent) this.sendForwardmaskOnce(binary, out);

@@ -205,6 +205,14 @@ export class TelnetParser {
             this.state = State.Data;
             this.sbEnd = i;
             this.finishSb();
+          } else if (b < Cmd.EOF) {
+            // IAC and a byte that is no command: a 0xFF the peer forgot to
+            // double (WinTin++ sends NAWS 255 this way). Keep both as payload.
+            i += 1;
+            this.problem('warning', ProblemCode.BAD_SB,
+              `undoubled IAC inside SB ${this.sbOptionName()}: taken as a 0xFF data byte`);
+            this.state = State.Sb;
+            this.appendSb(Buffer.from([IAC, b]), 0, 2);
           } else {
             // Any other command ends the SB (which is dropped) and is then
             // processed as a command in its own right.

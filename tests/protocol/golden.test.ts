@@ -90,6 +90,9 @@ const CASES: Case[] = [
   })),
   { name: 'IAC SE outside SB -> warning', role: 'server', input: cmd(Cmd.SE) + txt('x'), expectSent: '', expectEvents: [warn('SE_WITHOUT_SB')], expectData: 'x' },
   { name: 'IAC + non-command byte -> warning', role: 'server', input: 'ff20' + txt('x'), expectSent: '', expectEvents: [warn('UNKNOWN_COMMAND')], expectData: 'x' },
+  { name: 'undoubled 0xFF inside SB (WinTin++ NAWS 255x80) is taken as payload, with a warning', role: 'server', setup: will(O.NAWS),
+    input: 'fffa1f00ff0050fff0', expectSent: '',
+    expectEvents: [warn('BAD_SB', O.NAWS), { type: 'naws', cols: 255, rows: 80 }] },
   { name: 'IAC NOP inside SB ends the SB, then counts as a command', role: 'server', setup: will(O.NAWS),
     input: 'fffa1f0050' + cmd(Cmd.NOP), expectSent: '', expectEvents: [warn('SB_INTERRUPTED', O.NAWS), { type: 'command', command: Cmd.NOP }] },
 

@@ -34,7 +34,7 @@ export interface ServerOptions extends EngineOptions {
   timeout?: number;
   /** The longest negotiation may take before the shell starts anyway (default 4,000 ms). */
   connectMaxwait?: number;
-  /** Never send IAC GA (telsh and the PTY shell honour it). */
+  /** Never send IAC GA: `writer.sendGa()` becomes a no-op on every connection. */
   neverSendGa?: boolean;
   /** Leave the client in NVT line mode: never WILL SGA or WILL ECHO. */
   lineMode?: boolean;
@@ -55,7 +55,7 @@ const CLIENT_QUEUE_MAX = 1000;
 
 /** A listening Telnet server. */
 export class TelnetServer {
-  /** Options this server was created with (shells read `neverSendGa` from here). */
+  /** Options this server was created with. */
   readonly options: Readonly<ServerOptions>;
   private readonly server: net.Server;
   private readonly live = new Set<EngineConnection>();
@@ -153,8 +153,9 @@ export class TelnetServer {
       socket.destroy();
       return;
     }
-    const { shell, timeout = 300000, connectMaxwait = 4000, lineMode = false } = this.options;
+    const { shell, timeout = 300000, connectMaxwait = 4000, lineMode = false, neverSendGa = false } = this.options;
     const conn = new EngineConnection('server', this.engineOptions, this.sessionOptions);
+    conn.writer.neverSendGa = neverSendGa;
     this.live.add(conn);
     void conn.closed.then(() => {
       this.live.delete(conn);

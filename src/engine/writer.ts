@@ -168,9 +168,12 @@ export class TelnetWriter {
     this.conn.session.sendCommand(cmd);
   }
 
-  /** IAC GA, unless suppressed by SGA; returns whether sent. */
+  /** Never send IAC GA from this connection (set from the server's `neverSendGa`). */
+  neverSendGa = false;
+
+  /** IAC GA, unless suppressed by SGA or `neverSendGa`; returns whether sent. */
   sendGa(): boolean {
-    return !this.isClosing() && this.conn.session.sendGa();
+    return !this.neverSendGa && !this.isClosing() && this.conn.session.sendGa();
   }
 
   /** IAC EOR, only after DO EOR; returns whether sent. */

@@ -6,7 +6,7 @@
  */
 import net from 'node:net';
 import { TelnetError, TelnetTimeoutError } from './protocol/errors.js';
-import { type EngineOptions, EngineConnection } from './engine/connection.js';
+import { type DataSink, type EngineOptions, EngineConnection, sessionOptionsFor } from './engine/connection.js';
 import { isEncodingSupported, normalizeEncoding } from './engine/encoding.js';
 import { ClientNegotiation } from './engine/negotiation.js';
 import type { Shell, TelnetStreams } from './server.js';
@@ -56,9 +56,14 @@ function tcpConnect(host: string, port: number, options: ClientOptions): Promise
   });
 }
 
-/** Connect to a Telnet server; resolves once negotiation settled. */
-export async function openConnection(host = 'localhost', port = 23, options: ClientOptions = {}): Promise<TelnetStreams> {
-  const { connectTimeout: _ct, connectMinwait = 0, connectMaxwait = 3000, shell, localAddress: _la, family: _f, ...engine } = options;
+/**
+ * Connect and negotiate; resolves with the engine connection once
+ * negotiation settled. `sink` replaces the reader as the consumer of
+ * in-band data (the blocking API's shared-memory ring uses this).
+ * @internal the public entry point is {@link openConnection}.
+ */
+export async function connectEngine(host: string, port: number, options: ClientOptions = {}, sink?: DataSink): Promise<EngineConnection> {
+  const { connectTimeout: _ct, connectMinwait = 0, connectMaxwait = 3000, shell: _sh, localAddress: _la, family: _f, ...engine } = options;
   const enc = engine.encoding ?? 'utf8';
   const cols = engine.cols ?? 80;
   const rows = engine.rows ?? 25;
@@ -71,12 +76,13 @@ export async function openConnection(host = 'localhost', port = 23, options: Cli
     LINES: String(rows),
     ...(engine.environ ?? {}),
   };
-  const conn = new EngineConnection('client', {
+  const engineOptions: EngineOptions = {
     ...engine,
     environ,
     charset: engine.charset ?? normalized,
     isCharsetSupported: engine.isCharsetSupported ?? isEncodingSupported,
-  });
+  };
+  const conn = new EngineConnection('client', engineOptions, sessionOptionsFor('client', engineOptions), sink);
   let socket: net.Socket;
   try {
     socket = await tcpConnect(host, port, options);
@@ -91,6 +97,13 @@ export async function openConnection(host = 'localhost', port = 23, options: Cli
   conn.afterReceive.push(() => neg.check());
   neg.start();
   await neg.done;
+  return conn;
+}
+
+/** Connect to a Telnet server; resolves once negotiation settled. */
+export async function openConnection(host = 'localhost', port = 23, options: ClientOptions = {}): Promise<TelnetStreams> {
+  const conn = await connectEngine(host, port, options);
+  const shell = options.shell;
   const streams: TelnetStreams = { reader: conn.reader, writer: conn.writer };
   if (shell !== undefined) {
     void (async () => {

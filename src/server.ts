@@ -7,7 +7,7 @@
  */
 import net from 'node:net';
 import { TelnetError } from './protocol/errors.js';
-import { type EngineOptions, EngineConnection, sessionOptionsFor } from './engine/connection.js';
+import { type DataSink, type EngineOptions, EngineConnection, sessionOptionsFor } from './engine/connection.js';
 import type { SessionOptions } from './protocol/session.js';
 import { ServerNegotiation } from './engine/negotiation.js';
 import type { TelnetReader } from './engine/reader.js';
@@ -42,6 +42,13 @@ export interface ServerOptions extends EngineOptions {
   maxConnections?: number;
   /** listen() backlog (default 511). */
   backlog?: number;
+  /**
+   * @internal The blocking API's engine host: supplies each connection's
+   * data sink (a shared-memory ring) instead of a reader.
+   */
+  sinkFactory?: (encoding: string | false) => { sink: DataSink; bind: (conn: EngineConnection) => void };
+  /** @internal Called once a connection's negotiation finished. */
+  onNegotiated?: (conn: EngineConnection) => void;
 }
 
 /** Default bind address and port of the server (as telnetlib3's CLI). */
@@ -73,7 +80,7 @@ export class TelnetServer {
     this.options = Object.freeze({ ...options });
     const {
       host: _h, port: _p, shell: _s, timeout: _t, connectMaxwait: _c, lineMode: _l, maxConnections: _m, backlog: _b,
-      neverSendGa: _n, ...engine
+      neverSendGa: _n, sinkFactory: _sf, onNegotiated: _on, ...engine
     } = this.options;
     this.engineOptions = Object.freeze(engine);
     this.sessionOptions = sessionOptionsFor('server', engine);
@@ -154,7 +161,9 @@ export class TelnetServer {
       return;
     }
     const { shell, timeout = 300000, connectMaxwait = 4000, lineMode = false, neverSendGa = false } = this.options;
-    const conn = new EngineConnection('server', this.engineOptions, this.sessionOptions);
+    const custom = this.options.sinkFactory?.(this.options.encoding ?? 'utf8');
+    const conn = new EngineConnection('server', this.engineOptions, this.sessionOptions, custom?.sink);
+    custom?.bind(conn);
     conn.writer.neverSendGa = neverSendGa;
     this.live.add(conn);
     void conn.closed.then(() => {
@@ -177,6 +186,10 @@ export class TelnetServer {
     neg.start();
     void neg.done.then((outcome) => {
       if (outcome === 'closed') return;
+      if (this.options.onNegotiated !== undefined) {
+        this.options.onNegotiated(conn);
+        return;
+      }
       const streams: TelnetStreams = { reader: conn.reader, writer: conn.writer };
       this.announce(streams);
       if (shell !== undefined) void this.runShell(conn, shell, streams);

@@ -4,7 +4,7 @@
  * where socket events meet the protocol core:
  *
  *   socket 'data' → session.receive → reader.feedData / events / replies
- *   session.onSend → socket.write (corked per received chunk)
+ *   session.onSend → socket.write (one write per received chunk)
  *
  * It also holds what telnetlib3 keeps in `get_extra_info` (peername, TERM,
  * cols, rows, LANG, charset, ...), the idle timer, flow control in both
@@ -49,12 +49,26 @@ export function sessionOptionsFor(role: 'server' | 'client', options: EngineOpti
   return Object.freeze({ isCharsetSupported: isEncodingSupported, ...rest, role, inPlace: true });
 }
 
+/** The consumer of a connection's in-band data (a {@link TelnetReader} by default). */
+export interface DataSink {
+  feedData(data: Buffer): void;
+  feedEof(): void;
+  setException(err: Error): void;
+  /** The incoming encoding changed (text connections). */
+  setEncoding(name: string): void;
+  /** Set by the connection: the sink asks to stop / resume reading the socket. */
+  onPause: () => void;
+  onResume: () => void;
+}
+
 type Waiter = { check: () => boolean; resolve: () => void; reject: (e: Error) => void };
 
 /** The glue object behind a reader/writer pair. */
 export class EngineConnection {
   readonly session: TelnetSession;
   readonly reader: TelnetReader;
+  /** Where in-band data goes: the reader, or the blocking API's shared-memory ring. */
+  readonly sink: DataSink;
   readonly writer: TelnetWriter;
   readonly extra = new Map<string, unknown>();
   readonly logger: Logger;
@@ -81,6 +95,8 @@ export class EngineConnection {
   private readonly trace: ((m: string) => void) | null;
   private waiters: Waiter[] = [];
   private socket: Socket | null = null;
+  /** Output collected while a received chunk is processed (null: write at once). */
+  private outBatch: Buffer[] | null = null;
   private readerPaused = false;
   private outputPaused = false;
   private resolveClosed!: () => void;
@@ -91,7 +107,12 @@ export class EngineConnection {
    * @param sessionOptions the core's options, from {@link sessionOptionsFor};
    *   a server builds them once and shares them between its connections.
    */
-  constructor(role: 'server' | 'client', options: EngineOptions, sessionOptions: SessionOptions = sessionOptionsFor(role, options)) {
+  constructor(
+    role: 'server' | 'client',
+    options: EngineOptions,
+    sessionOptions: SessionOptions = sessionOptionsFor(role, options),
+    sink?: DataSink,
+  ) {
     this.role = role;
     this.logger = options.logger ?? silentLogger;
     const enc = options.encoding ?? 'utf8';
@@ -110,6 +131,8 @@ export class EngineConnection {
     };
     if (options.limit !== undefined) readerOptions.limit = options.limit;
     this.reader = new TelnetReader(readerOptions);
+    this.sink = sink ?? this.reader;
+    if (sink !== undefined && this.encodingWanted !== null) sink.setEncoding(this.incomingEncoding());
     this.writer = new TelnetWriter(this);
     this.closed = new Promise((resolve) => { this.resolveClosed = resolve; });
     this.extra.set('term', options.term === undefined ? 'unknown' : (typeof options.term === 'string' ? options.term : options.term[0] ?? 'unknown'));
@@ -146,8 +169,8 @@ export class EngineConnection {
     socket.setNoDelay(true);
     this.extra.set('peername', { address: socket.remoteAddress, port: socket.remotePort, family: socket.remoteFamily });
     this.extra.set('sockname', { address: socket.localAddress, port: socket.localPort, family: socket.localFamily });
-    this.reader.onPause = () => { this.readerPaused = true; this.updateFlow(); };
-    this.reader.onResume = () => { this.readerPaused = false; this.updateFlow(); };
+    this.sink.onPause = () => { this.readerPaused = true; this.updateFlow(); };
+    this.sink.onResume = () => { this.readerPaused = false; this.updateFlow(); };
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('drain', () => { if (this.outputPaused) { this.outputPaused = false; this.updateFlow(); } });
     socket.on('end', () => this.onEnd());
@@ -163,11 +186,14 @@ export class EngineConnection {
     this.idleTimer?.refresh();
     if (this.trace !== null) this.trace(`recv ${chunk.length} bytes\n${hexdump(chunk, '<<  ')}`);
     const socket = this.socket;
-    socket?.cork();
+    // Replies to one chunk leave as one write: a 64 KiB chunk of DO TM makes
+    // 21,845 three-byte replies, and one socket.write each (even corked) costs
+    // a queue entry of ~100 bytes, so a 1 MiB backlog would hold ~40 MiB.
+    this.outBatch = [];
     try {
       this.session.receive(chunk);
     } finally {
-      socket?.uncork();
+      this.flushBatch();
     }
     if (socket !== null && socket.writableLength > MAX_PENDING_OUTPUT && !this.outputPaused) {
       // The peer makes us reply faster than it reads: stop reading it.
@@ -184,7 +210,23 @@ export class EngineConnection {
     if (socket === null || this.isClosed || socket.destroyed || socket.writableEnded) return;
     this.txBytes += bytes.length;
     if (this.trace !== null) this.trace(`send ${bytes.length} bytes\n${hexdump(bytes, '>>  ')}`);
-    socket.write(bytes);
+    if (this.outBatch !== null) this.outBatch.push(bytes);
+    else socket.write(bytes);
+  }
+
+  /** Write what {@link send} collected while a received chunk was processed. */
+  private flushBatch(): void {
+    const batch = this.outBatch;
+    this.outBatch = null;
+    if (batch === null || batch.length === 0) return;
+    const socket = this.socket;
+    if (socket === null || socket.destroyed || socket.writableEnded) return;
+    socket.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch));
+  }
+
+  /** Bytes handed to the socket and not yet sent. */
+  get writableLength(): number {
+    return this.socket?.writableLength ?? 0;
   }
 
   /** True when the socket's buffer is over its high-water mark: wait for {@link drain}. */
@@ -207,6 +249,7 @@ export class EngineConnection {
   close(): void {
     const socket = this.socket;
     if (socket === null) { this.onClose(); return; }
+    this.flushBatch(); // replies queued before a close from inside a callback still go out
     if (!socket.writableEnded) socket.end();
     // A peer that never reads must not keep the socket forever.
     const t = setTimeout(() => socket.destroy(), 2000);
@@ -266,13 +309,13 @@ export class EngineConnection {
     this.negotiatedEncoding = name;
     if (force) this.forceBinary = true;
     this.extra.set('charset', name);
-    this.reader.setEncoding(this.incomingEncoding());
+    this.sink.setEncoding(this.incomingEncoding());
   }
 
   private wireSession(): void {
     const s = this.session;
     s.onSend = (bytes) => this.send(bytes);
-    s.onData = (span) => this.reader.feedData(span);
+    s.onData = (span) => this.sink.feedData(span);
     s.onEvent = (ev) => this.onSessionEvent(ev);
   }
 
@@ -281,7 +324,7 @@ export class EngineConnection {
     switch (ev.type) {
       case 'option':
         log.debug(`${ev.side} ${optName(ev.option)} ${ev.enabled ? 'enabled' : 'disabled'}`);
-        if (ev.option === Opt.BINARY) this.reader.setEncoding(this.incomingEncoding());
+        if (ev.option === Opt.BINARY) this.sink.setEncoding(this.incomingEncoding());
         break;
       case 'refused':
         log.debug(`refused ${describeNegotiation(ev.side === 'local' ? Cmd.DO : Cmd.WILL, ev.option)}`);
@@ -346,7 +389,7 @@ export class EngineConnection {
   private onEnd(): void {
     this.peerEnded = true;
     this.session.end();
-    this.reader.feedEof();
+    this.sink.feedEof();
     for (const f of this.afterReceive) f();
     this.checkWaiters();
     // A server keeps its write side open after the client's FIN (it may
@@ -362,7 +405,7 @@ export class EngineConnection {
       return;
     }
     this.logger.warn(`socket error: ${err.message}`);
-    this.reader.setException(err);
+    this.sink.setException(err);
   }
 
   private onClose(): void {
@@ -370,7 +413,7 @@ export class EngineConnection {
     this.isClosed = true;
     if (this.idleTimer !== null) { clearTimeout(this.idleTimer); this.idleTimer = null; }
     this.session.end();
-    this.reader.feedEof();
+    this.sink.feedEof();
     const err = new TelnetClosedError('Connection closed');
     const waiters = this.waiters;
     this.waiters = [];

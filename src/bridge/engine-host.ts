@@ -1,0 +1,272 @@
+/**
+ * The engine host: runs inside the engine worker and owns every socket the
+ * blocking API uses. Callers reach it two ways:
+ *
+ * - the control plane (synckit, from the thread that started the worker):
+ *   `hello`, `open`, `serverStart`, `serverTake`, `serverClose`, ...;
+ * - each connection's channel (any thread that holds its SharedArrayBuffer):
+ *   the data rings, and a call slot for per-connection requests
+ *   (`extra`, `iac`, `close`, ...). Handler threads use only this path.
+ *
+ * Every connection has one pump: an async loop parked in
+ * `Atomics.waitAsync` on the channel's ENGINE_WAKE word, which callers bump
+ * after writing data, reading (when the engine holds data for them) or
+ * placing a call.
+ */
+import { connectEngine, type ClientOptions } from '../client.js';
+import { TelnetError } from '../protocol/errors.js';
+import type { EngineConnection } from '../engine/connection.js';
+import { resolveOption } from '../engine/options-view.js';
+import { type ServerOptions, createServer, type TelnetServer } from '../server.js';
+import {
+  C, type Channel, F, H, createChannel, hasFlags, openChannel, readCallArea, setFlags, wake, writeBitmap, writeCallArea,
+} from './channel.js';
+import { RingSink } from './ring-sink.js';
+
+/** How errors cross the thread boundary. */
+export interface WireError {
+  message: string;
+  code: string;
+  name: string;
+}
+
+function toWire(err: unknown): WireError {
+  const e = err as { message?: string; code?: string; name?: string };
+  return { message: String(e?.message ?? err), code: typeof e?.code === 'string' ? e.code : 'ERR_TELNET', name: e?.name ?? 'Error' };
+}
+
+interface HostConn {
+  id: number;
+  ch: Channel;
+  sink: RingSink;
+  conn: EngineConnection | null;
+  error: WireError | null;
+  done: boolean;
+}
+
+interface HostServer {
+  server: TelnetServer;
+  ctrl: Int32Array;
+  ready: Array<{ id: number; sab: SharedArrayBuffer }>;
+}
+
+const conns = new Map<number, HostConn>();
+const servers = new Map<number, HostServer>();
+let nextId = 1;
+
+/** [heartbeat, dead]; the caller side watches the heartbeat while it waits. */
+const status = new Int32Array(new SharedArrayBuffer(8));
+setInterval(() => { Atomics.add(status, H.BEAT, 1); }, 250).unref();
+
+function markDead(): void {
+  Atomics.store(status, H.DEAD, 1);
+  Atomics.notify(status, H.BEAT);
+  for (const c of conns.values()) setFlags(c.ch.ctrl, F.DEAD);
+  for (const s of servers.values()) { Atomics.store(s.ctrl, 1, 1); wake(s.ctrl, 0); }
+}
+process.on('exit', markDead);
+
+function publishState(h: HostConn): void {
+  const conn = h.conn;
+  if (conn === null) return;
+  const s = conn.session;
+  const ctrl = h.ch.ctrl;
+  writeBitmap(ctrl, C.LOCAL, s.enabledOptions('local'));
+  writeBitmap(ctrl, C.REMOTE, s.enabledOptions('remote'));
+  const pending = s.pendingRequests().map(([, o]) => o);
+  for (const o of [24, 39, 42]) if (s.pendingSubnegotiation(o)) pending.push(o);
+  writeBitmap(ctrl, C.PENDING, pending);
+  Atomics.add(ctrl, C.STATE_SEQ, 1);
+  wake(ctrl, C.CALLER_WAKE);
+}
+
+/** Hook a live engine connection to its channel and start its pump. */
+function adopt(h: HostConn, conn: EngineConnection): void {
+  h.conn = conn;
+  h.sink.bind(conn);
+  conn.listeners.push((ev) => {
+    if (ev.type === 'option' || ev.type === 'ttype' || ev.type === 'environ' || ev.type === 'charset') publishState(h);
+  });
+  void conn.closed.then(() => {
+    setFlags(h.ch.ctrl, F.SOCKET_CLOSED | F.EOF);
+  });
+  publishState(h);
+  void pump(h);
+}
+
+/** Serve one connection's channel until the caller closed it and the socket is gone. */
+async function pump(h: HostConn): Promise<void> {
+  const ctrl = h.ch.ctrl;
+  for (;;) {
+    const seen = Atomics.load(ctrl, C.ENGINE_WAKE);
+    await service(h);
+    if (h.done) return;
+    const w = Atomics.waitAsync(ctrl, C.ENGINE_WAKE, seen);
+    if (w.async) await w.value;
+  }
+}
+
+async function service(h: HostConn): Promise<void> {
+  const conn = h.conn;
+  const ctrl = h.ch.ctrl;
+  if (conn !== null) {
+    if (Atomics.load(ctrl, C.RECV_WAIT) !== 0) h.sink.refill();
+    if (!conn.needsDrain) {
+      if (h.sink.drainSendRing()) {
+        if (conn.needsDrain) {
+          // Wake again once the socket drains, to move the rest.
+          void conn.drain().then(() => wake(ctrl, C.ENGINE_WAKE));
+        }
+      }
+    }
+    const unsent = conn.writableLength;
+    if (Atomics.load(ctrl, C.UNSENT) !== unsent) {
+      Atomics.store(ctrl, C.UNSENT, unsent);
+      if (unsent > 0) void conn.drain().then(() => { Atomics.store(ctrl, C.UNSENT, conn.writableLength); wake(ctrl, C.CALLER_WAKE); });
+      else wake(ctrl, C.CALLER_WAKE);
+    }
+  }
+  if (Atomics.load(ctrl, C.CALL_STATE) === 1) await answerCall(h);
+  if (hasFlags(ctrl, F.CLOSED) && (conn === null || conn.isClosed)) {
+    h.done = true;
+    conns.delete(h.id);
+  }
+}
+
+async function answerCall(h: HostConn): Promise<void> {
+  const ctrl = h.ch.ctrl;
+  let reply: { ok?: unknown; err?: WireError };
+  try {
+    const req = readCallArea(h.ch, Atomics.load(ctrl, C.CALL_LEN)) as { m: string; a: unknown[] };
+    reply = { ok: await connectionCall(h, req.m, req.a ?? []) };
+  } catch (err) {
+    reply = { err: toWire(err) };
+  }
+  let len: number;
+  try {
+    len = writeCallArea(h.ch, reply);
+  } catch (err) {
+    len = writeCallArea(h.ch, { err: toWire(err) });
+  }
+  Atomics.store(ctrl, C.CALL_LEN, len);
+  Atomics.store(ctrl, C.CALL_STATE, 2);
+  wake(ctrl, C.CALLER_WAKE);
+}
+
+/** Per-connection requests arriving through the channel's call slot. */
+async function connectionCall(h: HostConn, method: string, args: unknown[]): Promise<unknown> {
+  if (method === 'error') return h.error;
+  const conn = h.conn;
+  if (conn === null) throw new TelnetError('Not connected', 'ERR_TELNET_NOT_CONNECTED');
+  const w = conn.writer;
+  switch (method) {
+    case 'extra': {
+      const v = conn.extra.get(String(args[0]));
+      return v === undefined ? null : v;
+    }
+    case 'extraAll':
+      return Object.fromEntries(conn.extra);
+    case 'iac': {
+      const sent = w.iac(Number(args[0]), resolveOption(args[1] as string | number));
+      publishState(h);
+      return sent;
+    }
+    case 'command':
+      w.sendCommand(Number(args[0]));
+      return true;
+    case 'ga':
+      return w.sendGa();
+    case 'eor':
+      return w.sendEor();
+    case 'windowSize':
+      return w.setWindowSize(Number(args[0]), Number(args[1]));
+    case 'describe':
+      return { writer: String(w), mode: w.mode, idle: w.idle, duration: w.duration, rx: conn.rxBytes, tx: conn.txBytes };
+    case 'close': {
+      setFlags(h.ch.ctrl, F.CLOSED);
+      h.sink.drainSendRing();
+      w.close();
+      return true;
+    }
+    case 'state':
+      publishState(h);
+      return true;
+    default:
+      throw new TelnetError(`unknown connection call ${method}`, 'ERR_TELNET_BRIDGE');
+  }
+}
+
+/** Control-plane entry point (synckit `runAsWorker`). */
+export async function handle(method: string, ...args: unknown[]): Promise<unknown> {
+  switch (method) {
+    case 'hello':
+      return { status: status.buffer, pid: process.pid };
+    case 'open': {
+      const [sab, host, port, options] = args as [SharedArrayBuffer, string, number, ClientOptions & { encoding?: string | false }];
+      const ch = openChannel(sab);
+      const text = options.encoding !== false;
+      const h: HostConn = { id: nextId++, ch, sink: new RingSink(ch, text, 'us-ascii'), conn: null, error: null, done: false };
+      conns.set(h.id, h);
+      void connectEngine(host, port, options, h.sink).then(
+        (conn) => {
+          adopt(h, conn);
+          setFlags(ch.ctrl, F.READY);
+        },
+        (err) => {
+          h.error = toWire(err);
+          setFlags(ch.ctrl, F.ERROR | F.EOF | F.SOCKET_CLOSED);
+          void pump(h);
+        },
+      );
+      return h.id;
+    }
+    case 'serverStart': {
+      const [ctrlSab, options, ring] = args as [SharedArrayBuffer, ServerOptions, { recv: number; send: number }];
+      const ctrl = new Int32Array(ctrlSab);
+      const id = nextId++;
+      const entry: HostServer = { server: null as unknown as TelnetServer, ctrl, ready: [] };
+      const sinks = new WeakMap<EngineConnection, HostConn>();
+      const server = await createServer({
+        ...options,
+        sinkFactory: (encoding: string | false) => {
+          const ch = createChannel(ring.recv, ring.send);
+          const h: HostConn = { id: nextId++, ch, sink: new RingSink(ch, encoding !== false, 'us-ascii'), conn: null, error: null, done: false };
+          conns.set(h.id, h);
+          return { sink: h.sink, bind: (conn: EngineConnection) => { sinks.set(conn, h); adopt(h, conn); } };
+        },
+        onNegotiated: (conn: EngineConnection) => {
+          const h = sinks.get(conn);
+          if (h === undefined) return;
+          setFlags(h.ch.ctrl, F.READY);
+          entry.ready.push({ id: h.id, sab: h.ch.sab });
+          wake(ctrl, 0);
+        },
+      } as ServerOptions);
+      entry.server = server;
+      servers.set(id, entry);
+      return { id, address: server.address };
+    }
+    case 'serverTake': {
+      const entry = servers.get(args[0] as number);
+      if (entry === undefined) throw new TelnetError('Server not started', 'ERR_TELNET_NOT_STARTED');
+      return entry.ready.shift() ?? null;
+    }
+    case 'serverClose': {
+      const entry = servers.get(args[0] as number);
+      if (entry === undefined) return false;
+      servers.delete(args[0] as number);
+      entry.server.close(Number(args[1] ?? 1000));
+      Atomics.store(entry.ctrl, 1, 1);
+      wake(entry.ctrl, 0);
+      return true;
+    }
+    case 'crash': {
+      // Test hook: the engine dies after `ms`, as it would on a fatal bug.
+      setTimeout(() => process.exit(70), Number(args[0] ?? 0));
+      return true;
+    }
+    default:
+      throw new TelnetError(`unknown engine call ${method}`, 'ERR_TELNET_BRIDGE');
+  }
+}
+

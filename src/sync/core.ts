@@ -1,0 +1,338 @@
+/**
+ * The blocking read/write semantics, written once for `TelnetConnection`
+ * (client) and `ServerConnection` (handler side). Data arrives in the
+ * channel's receive ring (UTF-8 for text connections, raw bytes otherwise)
+ * and is decoded into a local buffer; every read searches that buffer and,
+ * if it must wait, sleeps in Atomics.wait until the engine adds more.
+ *
+ * Rules:
+ * - a read that times out consumes nothing: what arrived stays buffered;
+ * - text connections match on decoded text, byte connections on bytes;
+ * - the peer closing wakes a blocked read at once (EOF);
+ * - the local buffer never grows past `limit` units while searching: a
+ *   separator not found within it is a {@link TelnetLimitError}.
+ */
+import { StringDecoder } from 'node:string_decoder';
+import {
+  TelnetClosedError, TelnetLimitError, TelnetTimeoutError, TelnetUsageError,
+} from '../protocol/errors.js';
+import type { TerminalMode } from '../protocol/session.js';
+import { type OptionKey, type WaitForSpec, resolveOption } from '../engine/options-view.js';
+import { C, type Channel, F, readBit, ringRead, ringUsed, ringWrite, wake } from '../bridge/channel.js';
+import { channelCall, waitUntil } from '../bridge/engine-client.js';
+
+/** What `expect()` found. */
+export interface ExpectResult<T> {
+  /** Index of the pattern that matched. */
+  index: number;
+  /** The RegExp match (a string pattern is matched literally). */
+  match: RegExpExecArray;
+  /** Everything consumed, up to and including the match. */
+  text: T;
+}
+
+/** Default size limit for searches (units). */
+export const DEFAULT_SYNC_LIMIT = 1024 * 1024;
+
+/** A read-only view of negotiation state, as telnetlib3's `writer`. */
+export interface SyncWriterView {
+  readonly mode: TerminalMode;
+  readonly localOption: { enabled(option: OptionKey): boolean };
+  readonly remoteOption: { enabled(option: OptionKey): boolean };
+  readonly pendingOption: { enabled(option: OptionKey): boolean };
+}
+
+type Unit = string | Buffer;
+
+/** Blocking operations over one channel. */
+export class ChannelCore<T extends Unit = Unit> {
+  readonly text: boolean;
+  readonly limit: number;
+  /** Milliseconds since the epoch of the last successful read. */
+  lastInputTime = Date.now();
+  private buf: Unit;
+  private readonly decoder: StringDecoder | null;
+  private swallowLf = false;
+  private closedLocally = false;
+
+  constructor(readonly ch: Channel, text: boolean, limit = DEFAULT_SYNC_LIMIT) {
+    this.text = text;
+    this.limit = limit;
+    this.decoder = text ? new StringDecoder('utf8') : null;
+    this.buf = text ? '' : Buffer.alloc(0);
+  }
+
+  /** True after `close()`. */
+  get isClosedLocally(): boolean {
+    return this.closedLocally;
+  }
+
+  /** True once the peer closed and every received unit was read. */
+  get atEof(): boolean {
+    return this.peerClosed() && this.buf.length === 0;
+  }
+
+  // ------------------------------------------------------------ reads
+
+  /** Up to `n` units once at least one is there; `n < 0` reads to EOF. */
+  read(n: number, timeout: number | null, what = 'Read'): T {
+    this.check();
+    const deadline = this.deadline(timeout);
+    if (n < 0) {
+      this.block(() => { this.pullAll(); return this.peerClosed(); }, deadline, what);
+      if (this.buf.length === 0) throw new TelnetClosedError('Connection closed');
+      return this.take(this.buf.length);
+    }
+    if (n === 0) return this.take(0);
+    this.block(() => this.pull() || this.buf.length > 0 || this.peerClosed(), deadline, what);
+    if (this.buf.length === 0) throw new TelnetClosedError('Connection closed');
+    return this.take(Math.min(n, this.buf.length));
+  }
+
+  /** One line with its end (CR LF, LF or lone CR); at EOF the unterminated rest. */
+  readline(timeout: number | null): T {
+    this.check();
+    const deadline = this.deadline(timeout);
+    let end = -1;
+    this.block(() => {
+      this.pull();
+      if (this.swallowLf && this.buf.length > 0) {
+        this.swallowLf = false;
+        const first = this.unitAt(0);
+        if (first === 0x0a || first === 0x00) this.take(1);
+      }
+      end = this.lineEnd();
+      if (end === -1 && this.buf.length > this.limit) throw new TelnetLimitError(`no line end within ${this.limit} units`);
+      return end !== -1 || this.peerClosed();
+    }, deadline, 'Readline');
+    if (end !== -1) return this.take(end);
+    if (this.buf.length === 0) throw new TelnetClosedError('Connection closed');
+    return this.take(this.buf.length);
+  }
+
+  /** Everything up to and including `match`. */
+  readUntil(match: string | Buffer | RegExp, timeout: number | null): T {
+    const r = this.expect([match], timeout, 'Read until');
+    return r.text;
+  }
+
+  /**
+   * Wait until one of `patterns` matches; the earliest match in the stream
+   * wins (ties go to the lower index). Returns what it consumed.
+   */
+  expect(patterns: ReadonlyArray<string | Buffer | RegExp>, timeout: number | null, what = 'Expect'): ExpectResult<T> {
+    this.check();
+    if (patterns.length === 0) throw new TelnetUsageError('expect() needs at least one pattern');
+    const res = patterns.map((p) => this.toRegExp(p));
+    const deadline = this.deadline(timeout);
+    let found: ExpectResult<T> | null = null;
+    this.block(() => {
+      this.pull();
+      const hay = typeof this.buf === 'string' ? this.buf : this.buf.toString('latin1');
+      let best: { index: number; match: RegExpExecArray } | null = null;
+      res.forEach((re, index) => {
+        re.lastIndex = 0;
+        const m = re.exec(hay);
+        if (m !== null && (best === null || m.index < best.match.index)) best = { index, match: m };
+      });
+      if (best !== null) {
+        const b = best as { index: number; match: RegExpExecArray };
+        found = { index: b.index, match: b.match, text: this.take(b.match.index + b.match[0].length) };
+        return true;
+      }
+      if (this.buf.length > this.limit) throw new TelnetLimitError(`no match within ${this.limit} units`);
+      return this.peerClosed();
+    }, deadline, what);
+    if (found === null) {
+      // EOF without a match: the data stays buffered (read() can still take it).
+      throw new TelnetClosedError('Connection closed before match found', this.text ? String(this.buf) : Buffer.from(this.buf as Buffer));
+    }
+    return found;
+  }
+
+  // ------------------------------------------------------------ writes
+
+  /** Queue data for the engine; blocks only while the send ring is full. */
+  write(data: string | Buffer): void {
+    this.check();
+    let bytes: Buffer;
+    if (typeof data === 'string') {
+      if (!this.text) throw new TelnetUsageError('this connection is binary (encoding: false): write Buffers, not strings');
+      bytes = Buffer.from(data, 'utf8');
+    } else if (Buffer.isBuffer(data) || (data as unknown) instanceof Uint8Array) {
+      if (this.text) throw new TelnetUsageError('this connection is text: write strings, or open it with encoding: false');
+      bytes = Buffer.from(data);
+    } else {
+      throw new TelnetUsageError('write() takes a string or a Buffer');
+    }
+    const ctrl = this.ch.ctrl;
+    let off = 0;
+    while (off < bytes.length) {
+      if (this.peerClosed() && (Atomics.load(ctrl, C.FLAGS) & F.SOCKET_CLOSED) !== 0) return; // dropped, as telnetlib3
+      off += ringWrite(ctrl, this.ch.send, C.SEND_HEAD, C.SEND_TAIL, bytes.subarray(off));
+      wake(ctrl, C.ENGINE_WAKE);
+      if (off < bytes.length) {
+        Atomics.store(ctrl, C.SEND_WAIT, 1);
+        waitUntil(this.ch, () => ringUsed(ctrl, C.SEND_HEAD, C.SEND_TAIL) < this.ch.send.length
+          || (Atomics.load(ctrl, C.FLAGS) & F.SOCKET_CLOSED) !== 0, null);
+        Atomics.store(ctrl, C.SEND_WAIT, 0);
+      }
+    }
+  }
+
+  /** Wait until everything written has been handed to the network. */
+  flush(timeout: number | null): void {
+    this.check();
+    const ctrl = this.ch.ctrl;
+    wake(ctrl, C.ENGINE_WAKE);
+    const ok = waitUntil(this.ch, () => (ringUsed(ctrl, C.SEND_HEAD, C.SEND_TAIL) === 0 && Atomics.load(ctrl, C.UNSENT) === 0)
+      || (Atomics.load(ctrl, C.FLAGS) & F.SOCKET_CLOSED) !== 0, this.deadline(timeout));
+    if (!ok) throw new TelnetTimeoutError('Flush timed out');
+  }
+
+  /** Close (idempotent, never throws): pending output is sent first. */
+  close(): void {
+    if (this.closedLocally) return;
+    this.closedLocally = true;
+    try {
+      channelCall(this.ch, 'close');
+    } catch {
+      // The engine is gone or the connection already closed: nothing to release.
+    }
+  }
+
+  // ------------------------------------------------------------ state
+
+  /** telnetlib3's extra info (`TERM`, `cols`, `rows`, `peername`, ...). */
+  getExtraInfo<V = unknown>(name: string, defaultValue?: V): V | undefined {
+    const v = channelCall<V | null>(this.ch, 'extra', [name]);
+    return v === null ? defaultValue : v;
+  }
+
+  /** Block until the listed option states hold. */
+  waitFor(spec: WaitForSpec, timeout: number | null): void {
+    this.check();
+    const checks: Array<() => boolean> = [];
+    for (const [key, base] of [['remote', C.REMOTE], ['local', C.LOCAL], ['pending', C.PENDING]] as const) {
+      for (const [name, want] of Object.entries(spec[key] ?? {})) {
+        const code = resolveOption(name);
+        checks.push(() => readBit(this.ch.ctrl, base, code) === want);
+      }
+    }
+    const ok = waitUntil(this.ch, () => {
+      if (checks.every((c) => c())) return true;
+      if (this.peerClosed()) throw new TelnetClosedError('Connection closed while waiting for negotiation');
+      return false;
+    }, this.deadline(timeout));
+    if (!ok) throw new TelnetTimeoutError('Wait for negotiation timed out');
+  }
+
+  /** The negotiation-state view. */
+  writerView(): SyncWriterView {
+    const ctrl = this.ch.ctrl;
+    const side = (base: number) => ({ enabled: (o: OptionKey) => readBit(ctrl, base, resolveOption(o)) });
+    const ch = this.ch;
+    return {
+      get mode(): TerminalMode {
+        return channelCall<{ mode: TerminalMode }>(ch, 'describe').mode;
+      },
+      localOption: side(C.LOCAL),
+      remoteOption: side(C.REMOTE),
+      pendingOption: side(C.PENDING),
+    };
+  }
+
+  /** True once the peer closed (or the connection failed). */
+  peerClosed(): boolean {
+    return (Atomics.load(this.ch.ctrl, C.FLAGS) & F.EOF) !== 0 && ringUsed(this.ch.ctrl, C.RECV_HEAD, C.RECV_TAIL) === 0;
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private check(): void {
+    if (this.closedLocally) throw new TelnetUsageError('Connection closed', 'ERR_TELNET_CLOSED_LOCALLY');
+  }
+
+  private deadline(timeout: number | null): number | null {
+    if (timeout === null || timeout === undefined) return null;
+    if (!Number.isFinite(timeout) || timeout < 0) throw new TelnetUsageError(`timeout must be a number of ms >= 0, got ${timeout}`);
+    return Date.now() + timeout;
+  }
+
+  private block(ready: () => boolean, deadline: number | null, what: string): void {
+    if (!waitUntil(this.ch, ready, deadline)) throw new TelnetTimeoutError(`${what} timed out`);
+  }
+
+  /** Move what the ring holds into the local buffer (up to the limit). Returns whether anything moved. */
+  private pull(): boolean {
+    const ctrl = this.ch.ctrl;
+    if (this.buf.length >= this.limit) return false;
+    if (ringUsed(ctrl, C.RECV_HEAD, C.RECV_TAIL) === 0) {
+      if (this.decoder !== null && this.peerClosed()) {
+        const tail = this.decoder.end();
+        if (tail.length > 0) { this.buf = (this.buf as string) + tail; return true; }
+      }
+      return false;
+    }
+    const bytes = ringRead(ctrl, this.ch.recv, C.RECV_HEAD, C.RECV_TAIL);
+    if (Atomics.load(ctrl, C.RECV_WAIT) !== 0) wake(ctrl, C.ENGINE_WAKE);
+    if (this.decoder !== null) this.buf = (this.buf as string) + this.decoder.write(bytes);
+    else this.buf = (this.buf as Buffer).length === 0 ? bytes : Buffer.concat([this.buf as Buffer, bytes]);
+    return true;
+  }
+
+  private pullAll(): void {
+    // read(-1) collects to EOF, so the limit does not apply.
+    const ctrl = this.ch.ctrl;
+    while (ringUsed(ctrl, C.RECV_HEAD, C.RECV_TAIL) > 0) {
+      const bytes = ringRead(ctrl, this.ch.recv, C.RECV_HEAD, C.RECV_TAIL);
+      if (Atomics.load(ctrl, C.RECV_WAIT) !== 0) wake(ctrl, C.ENGINE_WAKE);
+      if (this.decoder !== null) this.buf = (this.buf as string) + this.decoder.write(bytes);
+      else this.buf = Buffer.concat([this.buf as Buffer, bytes]);
+    }
+    if (this.decoder !== null && this.peerClosed()) this.buf = (this.buf as string) + this.decoder.end();
+  }
+
+  private take(n: number): T {
+    let out: Unit;
+    if (typeof this.buf === 'string') {
+      out = this.buf.slice(0, n);
+      this.buf = this.buf.slice(n);
+    } else {
+      out = this.buf.subarray(0, n);
+      this.buf = this.buf.subarray(n);
+    }
+    if (n > 0) this.lastInputTime = Date.now();
+    return out as T;
+  }
+
+  private unitAt(i: number): number {
+    return typeof this.buf === 'string' ? this.buf.charCodeAt(i) : this.buf[i]!;
+  }
+
+  private lineEnd(): number {
+    const b = this.buf;
+    const cr = typeof b === 'string' ? b.indexOf('\r') : b.indexOf(0x0d);
+    const lf = typeof b === 'string' ? b.indexOf('\n') : b.indexOf(0x0a);
+    if (lf !== -1 && (cr === -1 || lf < cr)) return lf + 1;
+    if (cr === -1) return -1;
+    if (cr + 1 < b.length) {
+      const next = this.unitAt(cr + 1);
+      if (next === 0x0a) return cr + 2;
+      if (next === 0x00) this.swallowLf = true;
+      return cr + 1;
+    }
+    // A CR at the end: answer now (an interactive peer waits after it) and
+    // take a following LF as part of this line end.
+    this.swallowLf = true;
+    return cr + 1;
+  }
+
+  private toRegExp(p: string | Buffer | RegExp): RegExp {
+    if (p instanceof RegExp) return p.global || p.sticky ? new RegExp(p.source, p.flags.replace(/[gy]/g, '')) : p;
+    const s = typeof p === 'string' ? (this.text ? p : Buffer.from(p, 'utf8').toString('latin1')) : (this.text ? p.toString('utf8') : p.toString('latin1'));
+    if (s.length === 0) throw new TelnetUsageError('a match must not be empty');
+    return new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  }
+}
+

@@ -47,7 +47,7 @@ interface HostConn {
 interface HostServer {
   server: TelnetServer;
   ctrl: Int32Array;
-  ready: Array<{ id: number; sab: SharedArrayBuffer }>;
+  ready: Array<{ id: number; sab: SharedArrayBuffer; peer: { address: string; port: number }; text: boolean; connectTime: number }>;
 }
 
 const conns = new Map<number, HostConn>();
@@ -238,7 +238,12 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
           const h = sinks.get(conn);
           if (h === undefined) return;
           setFlags(h.ch.ctrl, F.READY);
-          entry.ready.push({ id: h.id, sab: h.ch.sab });
+          const peer = conn.extra.get('peername') as { address?: string; port?: number } | undefined;
+          entry.ready.push({
+            id: h.id, sab: h.ch.sab, text: !conn.binary, connectTime: conn.connectedAt,
+            peer: { address: peer?.address ?? '', port: peer?.port ?? 0 },
+          });
+          Atomics.add(ctrl, 3, 1);
           wake(ctrl, 0);
         },
       } as ServerOptions);

@@ -1,24 +1,22 @@
 /**
- * `telnetlib3/sync`: the blocking API (TelnetConnection, BlockingTelnetServer,
- * ServerConnection) over worker threads. Not implemented yet: every export
- * throws a `TelnetError` with code `ERR_TELNET_NOT_IMPLEMENTED`.
+ * `telnetlib3/sync`: the blocking API. The async engine runs in one worker
+ * thread per process; these classes block the calling thread (sleeping in
+ * Atomics.wait, using no CPU) until data, a timeout or EOF.
+ *
+ * Durations are milliseconds. Errors: `TelnetTimeoutError`
+ * (`ERR_TELNET_TIMEOUT`), `TelnetClosedError` (`ERR_TELNET_CLOSED`, EOF),
+ * `TelnetWorkerError` (`ERR_TELNET_WORKER`), and `TelnetUsageError` for misuse
+ * (`ERR_TELNET_NOT_CONNECTED`, `ERR_TELNET_ALREADY_CONNECTED`, ...).
  */
-import { TelnetError } from '../protocol/errors.js';
-
-function notImplemented(what: string): never {
-  throw new TelnetError(`${what} is not implemented yet`, 'ERR_TELNET_NOT_IMPLEMENTED');
-}
-
-/** Blocking Telnet client connection (not implemented yet). */
-export class TelnetConnection {
-  constructor() {
-    notImplemented('telnetlib3/sync TelnetConnection');
-  }
-}
-
-/** Thread-per-connection blocking server (not implemented yet). */
-export class BlockingTelnetServer {
-  constructor() {
-    notImplemented('telnetlib3/sync BlockingTelnetServer');
-  }
-}
+export { TelnetConnection } from './telnet-connection.js';
+export type { TelnetConnectionOptions } from './telnet-connection.js';
+export { ServerConnection, SERVER_SHUTDOWN } from './server-connection.js';
+export type { AcceptedConnection } from './server-connection.js';
+export { BlockingTelnetServer, resolveHandler } from './blocking-server.js';
+export type { BlockingServerOptions, HandlerSpec } from './blocking-server.js';
+export type { ExpectResult, SyncWriterView } from './core.js';
+export { DEFAULT_SYNC_LIMIT } from './core.js';
+export { TelnetWorkerError } from '../bridge/engine-client.js';
+export {
+  TelnetError, TelnetTimeoutError, TelnetClosedError, TelnetUsageError, TelnetLimitError, TelnetEncodingError,
+} from '../protocol/errors.js';

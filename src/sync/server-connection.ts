@@ -1,0 +1,165 @@
+/**
+ * `ServerConnection`: one accepted connection, used from the thread that
+ * accepted it or from its handler thread. Blocking reads and writes as
+ * `TelnetConnection` (timeouts default to forever), plus miniboa's client
+ * attributes (`active`, `address`, `port`, `terminalType`, `columns`, `rows`,
+ * `send()`, `addrport()`, `idle()`, `duration()`, `deactivate()`).
+ */
+import type { WaitForSpec } from '../engine/options-view.js';
+import { openChannel, wake } from '../bridge/channel.js';
+import { ChannelCore, type ExpectResult, type SyncWriterView } from './core.js';
+
+/** What the engine tells the accepting thread about a new connection. */
+export interface AcceptedConnection {
+  id: number;
+  sab: SharedArrayBuffer;
+  peer: { address: string; port: number };
+  text: boolean;
+  connectTime: number;
+  /** The server's control block, so a handler can ask the server to shut down. */
+  serverCtrl?: SharedArrayBuffer;
+}
+
+/** Index of the shutdown-request word in a blocking server's control block. */
+export const SERVER_SHUTDOWN = 2;
+
+/** A blocking, miniboa-compatible server-side connection. */
+export class ServerConnection<T extends string | Buffer = string> {
+  /** Peer IP address. */
+  readonly address: string;
+  /** Peer port. */
+  readonly port: number;
+  /** When the connection was accepted (ms since the epoch). */
+  readonly connectTime: number;
+  private readonly core: ChannelCore<T>;
+  private readonly serverCtrl: Int32Array | null;
+
+  constructor(accepted: AcceptedConnection) {
+    this.core = new ChannelCore<T>(openChannel(accepted.sab), accepted.text);
+    this.address = accepted.peer.address ?? '';
+    this.port = accepted.peer.port ?? 0;
+    this.connectTime = accepted.connectTime;
+    this.serverCtrl = accepted.serverCtrl === undefined ? null : new Int32Array(accepted.serverCtrl);
+  }
+
+  /** Up to `n` units (all until EOF when `n < 0`). */
+  read(n = -1, timeout?: number): T {
+    return this.core.read(n, timeout ?? null);
+  }
+
+  /** Whatever is available, as soon as anything is. */
+  readSome(timeout?: number): T {
+    return this.core.read(Number.MAX_SAFE_INTEGER, timeout ?? null);
+  }
+
+  /** One line including its end. */
+  readline(timeout?: number): T {
+    return this.core.readline(timeout ?? null);
+  }
+
+  /** Everything up to and including `match`. */
+  readUntil(match: string | Buffer | RegExp, timeout?: number): T {
+    return this.core.readUntil(match, timeout ?? null);
+  }
+
+  /** The first of several patterns. */
+  expect(patterns: ReadonlyArray<string | Buffer | RegExp>, timeout?: number): ExpectResult<T> {
+    return this.core.expect(patterns, timeout ?? null);
+  }
+
+  /** Send data as is (IAC doubled). */
+  write(data: string | Buffer): void {
+    this.core.write(data);
+  }
+
+  /** miniboa's send: text with every line end (`\n` or `\r\n`) sent as one CR LF; Buffers as is. */
+  send(data: string | Buffer): void {
+    this.core.write(typeof data === 'string' ? data.replace(/\r?\n/g, '\r\n') : data);
+  }
+
+  /** Wait until everything written was handed to the network. */
+  flush(timeout?: number): void {
+    this.core.flush(timeout ?? null);
+  }
+
+  /** Close (idempotent). */
+  close(): void {
+    this.core.close();
+  }
+
+  /** miniboa: mark for disconnection (here: close now). */
+  deactivate(): void {
+    this.close();
+  }
+
+  /** miniboa's `active`: false once closed by either side; setting false closes. */
+  get active(): boolean {
+    return !this.core.isClosedLocally && !this.core.peerClosed();
+  }
+
+  set active(value: boolean) {
+    if (!value) this.close();
+  }
+
+  /** `"IP:PORT"`. */
+  addrport(): string {
+    return `${this.address}:${this.port}`;
+  }
+
+  /** Milliseconds since the last successful read. */
+  idle(): number {
+    return Date.now() - this.core.lastInputTime;
+  }
+
+  /** Milliseconds since the connection was accepted. */
+  duration(): number {
+    return Date.now() - this.connectTime;
+  }
+
+  /** When input was last read (ms since the epoch). */
+  get lastInputTime(): number {
+    return this.core.lastInputTime;
+  }
+
+  /** The client's terminal type, `unknown` before TTYPE. */
+  get terminalType(): string {
+    return this.core.getExtraInfo<string>('TERM', 'unknown') ?? 'unknown';
+  }
+
+  /** Window width (80 until NAWS). */
+  get columns(): number {
+    return this.core.getExtraInfo<number>('cols', 80) ?? 80;
+  }
+
+  /** Window height (25 until NAWS, as telnetlib3's server default). */
+  get rows(): number {
+    return this.core.getExtraInfo<number>('rows', 25) ?? 25;
+  }
+
+  /** telnetlib3's extra info. */
+  getExtraInfo<V = unknown>(name: string, defaultValue?: V): V | undefined {
+    return this.core.getExtraInfo(name, defaultValue);
+  }
+
+  /** Block until option states hold. */
+  waitFor(spec: WaitForSpec, timeout?: number): void {
+    this.core.waitFor(spec, timeout ?? null);
+  }
+
+  /** Negotiation state. */
+  get writer(): SyncWriterView {
+    return this.core.writerView();
+  }
+
+  /** Ask the `BlockingTelnetServer` running this handler to shut down. */
+  shutdownServer(): void {
+    if (this.serverCtrl === null) return;
+    Atomics.store(this.serverCtrl, SERVER_SHUTDOWN, 1);
+    wake(this.serverCtrl, 0);
+  }
+
+  /** `using` closes it. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

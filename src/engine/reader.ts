@@ -146,7 +146,7 @@ export class TelnetReader<T extends Unit = Unit> {
       }
       while (this.size === 0 && !this.eof) await this.wait();
       this.throwIfFailedAndEmpty();
-      return this.take(Math.min(n, this.size));
+      return this.take(this.wholeChars(Math.min(n, this.size)));
     } finally {
       this.busy = false;
     }
@@ -310,6 +310,19 @@ export class TelnetReader<T extends Unit = Unit> {
     }
     this.swallowLf = true;
     return cr + 1;
+  }
+
+  /**
+   * `k` units moved off the middle of a surrogate pair, so that a text read
+   * never returns half a character (`read(1)` of an emoji returns both units).
+   */
+  private wholeChars(k: number): number {
+    if (!this.isText || k === 0 || k >= this.size) return k;
+    const hi = this.unitAt(k - 1);
+    if (hi < 0xd800 || hi > 0xdbff) return k;
+    const lo = this.unitAt(k);
+    if (lo < 0xdc00 || lo > 0xdfff) return k;
+    return k > 1 ? k - 1 : k + 1;
   }
 
   private unitAt(i: number): number {

@@ -112,8 +112,32 @@ export class ChannelCore<T extends Unit = Unit> {
 
   /** Everything up to and including `match`. */
   readUntil(match: string | Buffer | RegExp, timeout: number | null): T {
-    const r = this.expect([match], timeout, 'Read until');
-    return r.text;
+    if (match instanceof RegExp) return this.expect([match], timeout, 'Read until').text;
+    this.check();
+    // A literal: indexOf, resuming where the last search stopped (no rescans, no RegExp).
+    const needle: string | Buffer = this.text
+      ? (typeof match === 'string' ? match : match.toString('utf8'))
+      : (typeof match === 'string' ? Buffer.from(match, 'utf8') : match);
+    if (needle.length === 0) throw new TelnetUsageError('a match must not be empty');
+    const deadline = this.deadline(timeout);
+    let from = 0;
+    let end = -1;
+    this.block(() => {
+      this.pull();
+      const b = this.buf;
+      const at = typeof b === 'string' ? b.indexOf(needle as string, from) : b.indexOf(needle as Buffer, from);
+      if (at !== -1) {
+        end = at + needle.length;
+        return true;
+      }
+      from = Math.max(0, b.length - needle.length + 1);
+      if (b.length > this.limit) throw new TelnetLimitError(`no match within ${this.limit} units`);
+      return this.peerClosed();
+    }, deadline, 'Read until');
+    if (end === -1) {
+      throw new TelnetClosedError('Connection closed before match found', this.text ? String(this.buf) : Buffer.from(this.buf as Buffer));
+    }
+    return this.take(end);
   }
 
   /**

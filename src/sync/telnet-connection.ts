@@ -51,6 +51,8 @@ export class TelnetConnection<T extends string | Buffer = string> {
     }
     if ((Atomics.load(ch.ctrl, C.FLAGS) & F.ERROR) !== 0) {
       const err = channelCall<{ message: string; code: string; name: string } | null>(ch, 'error');
+      // Release the engine's side of the channel; a later connect() makes a new one.
+      try { channelCall(ch, 'close'); } catch { /* the engine is gone */ }
       this.core = null;
       throw err === null ? new TelnetError('connection failed', 'ERR_TELNET_CONNECT') : rebuild(err);
     }

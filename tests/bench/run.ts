@@ -15,6 +15,7 @@ const MODULES: readonly string[] = [
   './parse.js',
   './bulk-async.js',
   './server-rss.js',
+  './blocking.js',
 ];
 
 async function load(): Promise<Benchmark[]> {

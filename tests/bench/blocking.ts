@@ -1,0 +1,190 @@
+/**
+ * The blocking API's benchmarks, each against a plain net.Socket client
+ * doing the same work in the same run (servers run in child processes):
+ *
+ * - rr.blocking: write "ping\r\n" + readUntil "> ", 5,000 round trips; the
+ *   plain client talks to the same Telnet server, so the ratio is the client's.
+ * - bulk.blocking.ascii / .binary: 64 MiB server → TelnetConnection.read loop.
+ * - setup.blocking: sequential connect + full negotiation + close.
+ * - blocked.cpu: CPU time of a process blocked 10 s in readUntil.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { TelnetConnection } from '../../src/sync/index.js';
+import { rawReceive, startSender } from './bulk-async.js';
+import type { Benchmark } from './harness.js';
+
+const RR_SERVER = fileURLToPath(new URL('./rr-server.js', import.meta.url));
+const BLOCKED = fileURLToPath(new URL('./blocked-cpu.js', import.meta.url));
+const ROUND_TRIPS = Number(process.env.BENCH_RR_COUNT ?? 5000);
+const SETUPS = Number(process.env.BENCH_SETUP_COUNT ?? 500);
+const SIZE = 64 * 1024 * 1024;
+
+/** Start a prompt server child; resolves with its port and a stop function. */
+export async function startPromptServer(mode: 'raw' | 'telnet'): Promise<{ port: number; stop: () => void }> {
+  const child: ChildProcess = spawn(process.execPath, [RR_SERVER, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    child.once('exit', (code) => reject(new Error(`prompt server exited with ${code}`)));
+  });
+  return { port, stop: () => child.kill() };
+}
+
+/** Round trips per second with a plain socket. */
+export function rawRoundTrips(port: number, count: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: '127.0.0.1', noDelay: true });
+    let pending = '';
+    let done = -1;
+    let t0 = 0;
+    s.on('data', (d: Buffer) => {
+      pending += d.toString('latin1');
+      if (!pending.endsWith('> ')) return;
+      pending = '';
+      done++;
+      if (done === 0) t0 = performance.now();
+      if (done === count) {
+        const rate = count / ((performance.now() - t0) / 1000);
+        s.destroy();
+        resolve(rate);
+        return;
+      }
+      s.write('ping\r\n');
+    });
+    s.on('error', reject);
+  });
+}
+
+/** Round trips per second with TelnetConnection (blocks this thread while it runs). */
+export function blockingRoundTrips(port: number, count: number): number {
+  const c = new TelnetConnection<Buffer>('127.0.0.1', port, { encoding: false, timeout: 10000 });
+  c.connect();
+  c.readUntil('> ');
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    c.write(Buffer.from('ping\r\n'));
+    c.readUntil('> ');
+  }
+  const rate = count / ((performance.now() - t0) / 1000);
+  c.close();
+  return rate;
+}
+
+function blockingReceive(port: number, text: boolean): number {
+  const c = new TelnetConnection<string | Buffer>('127.0.0.1', port, { encoding: text ? 'utf8' : false, timeout: 30000, connectMaxwait: 1000 });
+  c.connect();
+  const t0 = performance.now();
+  let n = 0;
+  for (;;) {
+    let chunk: string | Buffer;
+    try {
+      chunk = c.read(1 << 20);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_TELNET_CLOSED') break;
+      throw err;
+    }
+    n += chunk.length;
+  }
+  const ms = performance.now() - t0;
+  c.close();
+  if (n !== SIZE) throw new Error(`blocking read got ${n} of ${SIZE}`);
+  return SIZE / 1e6 / (ms / 1000);
+}
+
+function rr(): Benchmark {
+  let raw: { port: number; stop: () => void } | null = null;
+  let tel: { port: number; stop: () => void } | null = null;
+  return {
+    name: 'rr.blocking',
+    unit: 'roundtrips/s',
+    async warmup() {
+      raw = await startPromptServer('raw');
+      tel = await startPromptServer('telnet');
+      await rawRoundTrips(raw.port, 500);
+      blockingRoundTrips(tel.port, 500);
+    },
+    async run() {
+      // The baseline talks to the same Telnet server (it ignores the
+      // negotiation and waits for the prompt), so the ratio measures the
+      // client side alone; BENCH_RR_RAW_SERVER=1 uses a plain server instead.
+      const basePort = process.env.BENCH_RR_RAW_SERVER === '1' ? raw!.port : tel!.port;
+      const baseline = await rawRoundTrips(basePort, ROUND_TRIPS);
+      const value = blockingRoundTrips(tel!.port, ROUND_TRIPS);
+      return { value, baseline };
+    },
+    async teardown() { raw?.stop(); tel?.stop(); },
+  };
+}
+
+function bulk(kind: 'ascii' | 'binary'): Benchmark {
+  let raw: Awaited<ReturnType<typeof startSender>> | null = null;
+  let tel: Awaited<ReturnType<typeof startSender>> | null = null;
+  return {
+    name: `bulk.blocking.${kind}`,
+    unit: 'MB/s',
+    async warmup() {
+      raw = await startSender('raw', kind);
+      tel = await startSender('telnet', kind);
+      await rawReceive(raw.port);
+      blockingReceive(tel.port, kind === 'ascii');
+    },
+    async run() {
+      const [rb, rms] = await rawReceive(raw!.port);
+      if (rb !== SIZE) throw new Error(`raw got ${rb}`);
+      const value = blockingReceive(tel!.port, kind === 'ascii');
+      return { value, baseline: SIZE / 1e6 / (rms / 1000) };
+    },
+    async teardown() { raw?.stop(); tel?.stop(); },
+  };
+}
+
+function setup(): Benchmark {
+  let tel: { port: number; stop: () => void } | null = null;
+  const once = (port: number, count: number): number => {
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) {
+      const c = new TelnetConnection<Buffer>('127.0.0.1', port, { encoding: false, timeout: 5000 });
+      c.connect();
+      c.close();
+    }
+    return count / ((performance.now() - t0) / 1000);
+  };
+  const rawOnce = async (port: number, count: number): Promise<number> => {
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) {
+      await new Promise<void>((resolve, reject) => {
+        const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(); });
+        s.on('error', reject);
+      });
+    }
+    return count / ((performance.now() - t0) / 1000);
+  };
+  return {
+    name: 'setup.blocking',
+    unit: 'connections/s',
+    async warmup() {
+      tel = await startPromptServer('telnet');
+      once(tel.port, 50);
+    },
+    async run() {
+      const baseline = await rawOnce(tel!.port, SETUPS);
+      return { value: once(tel!.port, SETUPS), baseline };
+    },
+    async teardown() { tel?.stop(); },
+  };
+}
+
+function blockedCpu(): Benchmark {
+  return {
+    name: 'blocked.cpu',
+    unit: 'ms',
+    async run() {
+      const r = spawnSync(process.execPath, [BLOCKED], { encoding: 'utf8', timeout: 60000 });
+      if (r.status !== 0) throw new Error(`blocked-cpu failed: ${r.stderr}`);
+      return { value: Number(r.stdout.trim()) };
+    },
+  };
+}
+
+export const benchmarks: Benchmark[] = [rr(), bulk('ascii'), bulk('binary'), setup(), blockedCpu()];

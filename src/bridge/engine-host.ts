@@ -42,6 +42,13 @@ interface HostConn {
   conn: EngineConnection | null;
   error: WireError | null;
   done: boolean;
+  pumping: boolean;
+  /**
+   * Who may still use the channel: `caller` (a TelnetConnection, or a taken
+   * server connection) until it closes; `listed` while it waits in a
+   * server's ready list; `none` for a server connection nobody took.
+   */
+  owner: 'caller' | 'listed' | 'none';
 }
 
 interface HostServer {
@@ -89,8 +96,17 @@ function adopt(h: HostConn, conn: EngineConnection): void {
   });
   void conn.closed.then(() => {
     setFlags(h.ch.ctrl, F.SOCKET_CLOSED | F.EOF);
+    // The pump may now be able to finish (see service()).
+    wake(h.ch.ctrl, C.ENGINE_WAKE);
   });
   publishState(h);
+  startPump(h);
+  wake(h.ch.ctrl, C.ENGINE_WAKE);
+}
+
+function startPump(h: HostConn): void {
+  if (h.pumping) return;
+  h.pumping = true;
   void pump(h);
 }
 
@@ -111,8 +127,10 @@ async function service(h: HostConn): Promise<void> {
   const ctrl = h.ch.ctrl;
   if (conn !== null) {
     if (Atomics.load(ctrl, C.RECV_WAIT) !== 0) h.sink.refill();
+    let moved = false;
     if (!conn.needsDrain) {
       if (h.sink.drainSendRing()) {
+        moved = true;
         if (conn.needsDrain) {
           // Wake again once the socket drains, to move the rest.
           void conn.drain().then(() => wake(ctrl, C.ENGINE_WAKE));
@@ -124,10 +142,14 @@ async function service(h: HostConn): Promise<void> {
       Atomics.store(ctrl, C.UNSENT, unsent);
       if (unsent > 0) void conn.drain().then(() => { Atomics.store(ctrl, C.UNSENT, conn.writableLength); wake(ctrl, C.CALLER_WAKE); });
       else wake(ctrl, C.CALLER_WAKE);
+    } else if (moved) {
+      // The send ring emptied and UNSENT is current: a flush() waiting for both may return now.
+      wake(ctrl, C.CALLER_WAKE);
     }
   }
   if (Atomics.load(ctrl, C.CALL_STATE) === 1) await answerCall(h);
-  if (hasFlags(ctrl, F.CLOSED) && (conn === null || conn.isClosed)) {
+  // Finished once the socket is gone and nobody can use the channel any more.
+  if ((hasFlags(ctrl, F.CLOSED) || h.owner === 'none') && (conn === null || conn.isClosed)) {
     h.done = true;
     conns.delete(h.id);
   }
@@ -157,6 +179,11 @@ async function answerCall(h: HostConn): Promise<void> {
 async function connectionCall(h: HostConn, method: string, args: unknown[]): Promise<unknown> {
   if (method === 'error') return h.error;
   const conn = h.conn;
+  if (method === 'close' && conn === null) {
+    // Closed while connecting (a connect timeout) or after a failed connect.
+    setFlags(h.ch.ctrl, F.CLOSED);
+    return true;
+  }
   if (conn === null) throw new TelnetError('Not connected', 'ERR_TELNET_NOT_CONNECTED');
   const w = conn.writer;
   switch (method) {
@@ -205,17 +232,25 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
       const [sab, host, port, options] = args as [SharedArrayBuffer, string, number, ClientOptions & { encoding?: string | false }];
       const ch = openChannel(sab);
       const text = options.encoding !== false;
-      const h: HostConn = { id: nextId++, ch, sink: new RingSink(ch, text, 'us-ascii'), conn: null, error: null, done: false };
+      const h: HostConn = {
+        id: nextId++, ch, sink: new RingSink(ch, text, 'us-ascii'), conn: null, error: null, done: false, pumping: false, owner: 'caller',
+      };
       conns.set(h.id, h);
+      // Pump from the start: the caller may close (connect timeout) before the connection exists.
+      startPump(h);
       void connectEngine(host, port, options, h.sink).then(
         (conn) => {
+          if (hasFlags(ch.ctrl, F.CLOSED)) {
+            // The caller gave up while we connected: nobody will use this connection.
+            conn.destroy();
+            return;
+          }
           adopt(h, conn);
           setFlags(ch.ctrl, F.READY);
         },
         (err) => {
           h.error = toWire(err);
           setFlags(ch.ctrl, F.ERROR | F.EOF | F.SOCKET_CLOSED);
-          void pump(h);
         },
       );
       return h.id;
@@ -230,7 +265,9 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
         ...options,
         sinkFactory: (encoding: string | false) => {
           const ch = createChannel(ring.recv, ring.send);
-          const h: HostConn = { id: nextId++, ch, sink: new RingSink(ch, encoding !== false, 'us-ascii'), conn: null, error: null, done: false };
+          const h: HostConn = {
+            id: nextId++, ch, sink: new RingSink(ch, encoding !== false, 'us-ascii', ctrl), conn: null, error: null, done: false, pumping: false, owner: 'none',
+          };
           conns.set(h.id, h);
           return { sink: h.sink, bind: (conn: EngineConnection) => { sinks.set(conn, h); adopt(h, conn); } };
         },
@@ -238,6 +275,7 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
           const h = sinks.get(conn);
           if (h === undefined) return;
           setFlags(h.ch.ctrl, F.READY);
+          h.owner = 'listed';
           const peer = conn.extra.get('peername') as { address?: string; port?: number } | undefined;
           entry.ready.push({
             id: h.id, sab: h.ch.sab, text: !conn.binary, connectTime: conn.connectedAt,
@@ -245,6 +283,7 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
           });
           Atomics.add(ctrl, 3, 1);
           wake(ctrl, 0);
+          wake(ctrl, 4); // poll loops watch the activity word
         },
       } as ServerOptions);
       entry.server = server;
@@ -254,17 +293,30 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
     case 'serverTake': {
       const entry = servers.get(args[0] as number);
       if (entry === undefined) throw new TelnetError('Server not started', 'ERR_TELNET_NOT_STARTED');
-      return entry.ready.shift() ?? null;
+      const next = entry.ready.shift() ?? null;
+      if (next !== null) {
+        const h = conns.get(next.id);
+        if (h !== undefined) h.owner = 'caller';
+      }
+      return next;
     }
     case 'serverClose': {
       const entry = servers.get(args[0] as number);
       if (entry === undefined) return false;
       servers.delete(args[0] as number);
       entry.server.close(Number(args[1] ?? 1000));
+      // Connections nobody took are released once their sockets close.
+      for (const r of entry.ready.splice(0)) {
+        const h = conns.get(r.id);
+        if (h !== undefined && h.owner === 'listed') { h.owner = 'none'; wake(h.ch.ctrl, C.ENGINE_WAKE); }
+      }
       Atomics.store(entry.ctrl, 1, 1);
       wake(entry.ctrl, 0);
       return true;
     }
+    case 'stats':
+      // Test hook: what the engine still holds.
+      return { conns: conns.size, servers: servers.size };
     case 'crash': {
       // Test hook: the engine dies after `ms`, as it would on a fatal bug.
       setTimeout(() => process.exit(70), Number(args[0] ?? 0));

@@ -15,6 +15,9 @@ import type { DataSink, EngineConnection } from '../engine/connection.js';
 import { type TextDecoderLike, encodeText, makeDecoder } from '../engine/encoding.js';
 import { C, type Channel, F, ringRead, ringUsed, ringWrite, setFlags, wake } from './channel.js';
 
+/** Word of a server control block bumped on any connection's activity. */
+export const ACTIVITY_WORD = 4;
+
 /** Moves data between one engine connection and one channel. */
 export class RingSink implements DataSink {
   onPause: () => void = () => {};
@@ -28,8 +31,19 @@ export class RingSink implements DataSink {
   private sendDecoder: StringDecoder | null = null;
   private conn: EngineConnection | null = null;
 
-  constructor(private readonly ch: Channel, private readonly text: boolean, encoding: string) {
+  /**
+   * @param activity a server's control block: its word 4 is bumped and
+   *   notified too whenever this connection has news, so one thread can
+   *   wait for activity on many connections (miniboa's poll loop).
+   */
+  constructor(private readonly ch: Channel, private readonly text: boolean, encoding: string, private readonly activity: Int32Array | null = null) {
     this.encoding = encoding;
+  }
+
+  private notify(flags = 0): void {
+    if (flags !== 0) setFlags(this.ch.ctrl, flags);
+    else wake(this.ch.ctrl, C.CALLER_WAKE);
+    if (this.activity !== null) wake(this.activity, ACTIVITY_WORD);
   }
 
   /** The connection this sink belongs to (set once it exists). */
@@ -56,7 +70,7 @@ export class RingSink implements DataSink {
       Atomics.store(this.ch.ctrl, C.RECV_WAIT, 1);
       this.onPause();
     }
-    if (n > 0) wake(this.ch.ctrl, C.CALLER_WAKE);
+    if (n > 0) this.notify();
   }
 
   feedEof(): void {
@@ -65,13 +79,13 @@ export class RingSink implements DataSink {
       if (tail.length > 0) this.feedData(Buffer.from(tail, 'utf8'));
     }
     if (this.pending.length > 0) this.eofPending = true;
-    else setFlags(this.ch.ctrl, F.EOF);
+    else this.notify(F.EOF);
   }
 
   setException(err: Error): void {
     this.failure = err;
     this.feedEof();
-    setFlags(this.ch.ctrl, F.ERROR);
+    this.notify(F.ERROR);
   }
 
   setEncoding(name: string): void {
@@ -89,7 +103,7 @@ export class RingSink implements DataSink {
     while (this.pending.length > 0) {
       const head = this.pending[0]!;
       const n = ringWrite(this.ch.ctrl, this.ch.recv, C.RECV_HEAD, C.RECV_TAIL, head);
-      if (n > 0) wake(this.ch.ctrl, C.CALLER_WAKE);
+      if (n > 0) this.notify();
       if (n < head.length) {
         this.pending[0] = head.subarray(n);
         return;
@@ -100,7 +114,7 @@ export class RingSink implements DataSink {
     this.onResume();
     if (this.eofPending) {
       this.eofPending = false;
-      setFlags(this.ch.ctrl, F.EOF);
+      this.notify(F.EOF);
     }
   }
 

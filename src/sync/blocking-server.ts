@@ -15,6 +15,7 @@ import { TelnetTimeoutError, TelnetUsageError } from '../protocol/errors.js';
 import type { ServerOptions } from '../server.js';
 import { channelCall, engineCall, engineStatus, sleepUntil } from '../bridge/engine-client.js';
 import { openChannel, wake } from '../bridge/channel.js';
+import { ACTIVITY_WORD } from '../bridge/ring-sink.js';
 import { type AcceptedConnection, SERVER_SHUTDOWN, ServerConnection } from './server-connection.js';
 
 /** A handler module reference: path, file URL, or either with `#exportName`. */
@@ -70,7 +71,8 @@ export class BlockingTelnetServer {
   readonly host: string;
   readonly requestedPort: number;
   private readonly options: BlockingServerOptions;
-  private readonly ctrl = new Int32Array(new SharedArrayBuffer(16));
+  /** [wake, engine gone, shutdown requested, connections ready, any-connection activity]. */
+  private readonly ctrl = new Int32Array(new SharedArrayBuffer(32));
   private serverId: number | null = null;
   private bound: { address: string; port: number; family: string } | null = null;
   private taken = 0;
@@ -111,6 +113,25 @@ export class BlockingTelnetServer {
     const raw = this.next(timeout === undefined ? null : Date.now() + timeout);
     if (raw === null) throw new TelnetTimeoutError('Accept timed out');
     return new ServerConnection(raw);
+  }
+
+  /** The next negotiated connection if one is waiting, else null (never blocks). */
+  acceptNow(): ServerConnection<any> | null {
+    const raw = this.next(Date.now());
+    return raw === null ? null : new ServerConnection(raw);
+  }
+
+  /**
+   * Sleep until any connection of this server has news (data, EOF), a new
+   * connection is ready, or `timeout` ms pass. Returns false on timeout.
+   * One thread can watch thousands of connections this way (a poll loop).
+   */
+  waitForActivity(timeout: number): boolean {
+    if (this.serverId === null) throw new TelnetUsageError('Server not started', 'ERR_TELNET_NOT_STARTED');
+    const start = Atomics.load(this.ctrl, ACTIVITY_WORD);
+    return sleepUntil(this.ctrl, ACTIVITY_WORD,
+      () => Atomics.load(this.ctrl, ACTIVITY_WORD) !== start || Atomics.load(this.ctrl, W_READY) > this.taken || this.shutdownRequested(),
+      Date.now() + Math.max(0, timeout));
   }
 
   /**

@@ -89,6 +89,14 @@ export class ChannelCore<T extends Unit = Unit> {
     return this.take(Math.min(n, this.buf.length));
   }
 
+  /** Whatever has arrived, without waiting (empty when nothing has). */
+  readAvailable(): T {
+    this.check();
+    this.pull();
+    while (this.pull()) { /* drain the ring up to the limit */ }
+    return this.take(this.buf.length);
+  }
+
   /** One line with its end (CR LF, LF or lone CR); at EOF the unterminated rest. */
   readline(timeout: number | null): T {
     this.check();

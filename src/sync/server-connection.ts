@@ -52,6 +52,11 @@ export class ServerConnection<T extends string | Buffer = string> {
     return this.core.read(Number.MAX_SAFE_INTEGER, timeout ?? null);
   }
 
+  /** Whatever has arrived, without waiting (empty when nothing has; check `active` for EOF). */
+  readAvailable(): T {
+    return this.core.readAvailable();
+  }
+
   /** One line including its end. */
   readline(timeout?: number): T {
     return this.core.readline(timeout ?? null);

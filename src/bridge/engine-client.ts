@@ -9,8 +9,8 @@
  * {@link ENGINE_STALL_MS} raises {@link TelnetWorkerError}. So a caller never
  * hangs on a dead engine and never spins (one wake-up a second at most).
  */
-import { createSyncFn } from 'synckit';
-import { TelnetError, TelnetTimeoutError } from '../protocol/errors.js';
+import { createRequire } from 'node:module';
+import { TelnetError, TelnetTimeoutError, TelnetUsageError } from '../protocol/errors.js';
 import { C, type Channel, F, H, readCallArea, wake, writeCallArea } from './channel.js';
 
 /** The engine worker died or stopped answering. */
@@ -37,6 +37,9 @@ const ENGINE_PATH = new URL('../../workers/engine.js', import.meta.url);
 export function engineCall<T>(method: string, ...args: unknown[]): T {
   if (engineBroken !== null) throw new TelnetWorkerError(`the telnet engine worker failed earlier: ${engineBroken.message}`);
   if (callFn === null) {
+    // Loaded on first use only: handler threads never start the engine, and
+    // not loading synckit there keeps each of them smaller.
+    const { createSyncFn } = createRequire(import.meta.url)('synckit') as typeof import('synckit');
     callFn = createSyncFn(ENGINE_PATH, { timeout: CONTROL_TIMEOUT_MS }) as unknown as Call;
     const hello = callControl<{ status: SharedArrayBuffer }>('hello');
     status = new Int32Array(hello.status);
@@ -114,6 +117,10 @@ export function sleepUntil(ctrl: Int32Array, idx: number, ready: () => boolean, 
 /** A per-connection call through the channel's call slot (works from any thread). */
 export function channelCall<T>(ch: Channel, method: string, args: unknown[] = [], timeoutMs = CONTROL_TIMEOUT_MS): T {
   const ctrl = ch.ctrl;
+  if ((Atomics.load(ctrl, C.FLAGS) & (F.CLOSED | F.SOCKET_CLOSED)) === (F.CLOSED | F.SOCKET_CLOSED)) {
+    // Closed on our side and the socket is gone: the engine has let the channel go, nobody would answer.
+    throw new TelnetUsageError('Connection closed', 'ERR_TELNET_CLOSED_LOCALLY');
+  }
   if (Atomics.load(ctrl, C.CALL_STATE) !== 0) throw new TelnetError('another call is in progress on this connection', 'ERR_TELNET_CONCURRENT_CALL');
   const len = writeCallArea(ch, { m: method, a: args });
   Atomics.store(ctrl, C.CALL_LEN, len);

@@ -16,6 +16,7 @@ const MODULES: readonly string[] = [
   './bulk-async.js',
   './server-rss.js',
   './blocking.js',
+  './blocking-server.js',
 ];
 
 async function load(): Promise<Benchmark[]> {

@@ -115,50 +115,11 @@ export class TelnetParser {
     const n = chunk.length;
     const h = this.handler;
     let i = 0;
-    // Cached positions of the next IAC and NUL at or after i (n = none).
-    let nextIac = -1;
-    let nextNul = -1;
     while (i < n) {
       switch (this.state) {
-        case State.Data: {
-          if (this.inPlace) {
-            i = this.dataInPlace(chunk, i);
-            break;
-          }
-          if (nextIac < i) {
-            nextIac = chunk.indexOf(IAC, i);
-            if (nextIac === -1) nextIac = n;
-          }
-          let stop = nextIac;
-          if (!this.binary) {
-            if (nextNul < i) {
-              nextNul = chunk.indexOf(0, i);
-              if (nextNul === -1) nextNul = n;
-            }
-            if (nextNul < stop) stop = nextNul;
-          }
-          if (stop === n) {
-            h.onData(chunk.subarray(i, n));
-            return;
-          }
-          if (chunk[stop] === 0 && stop !== nextIac) {
-            // NVT NUL: drop it.
-            if (stop > i) h.onData(chunk.subarray(i, stop));
-            i = stop + 1;
-            break;
-          }
-          // IAC at `stop`.
-          if (stop + 1 < n && chunk[stop + 1] === IAC) {
-            // Escaped 0xFF: keep the first byte in this span, skip the second.
-            h.onData(chunk.subarray(i, stop + 1));
-            i = stop + 2;
-            break;
-          }
-          if (stop > i) h.onData(chunk.subarray(i, stop));
-          i = stop + 1;
-          this.state = State.Iac;
+        case State.Data:
+          i = this.data(chunk, i);
           break;
-        }
         case State.Iac: {
           const b = chunk[i]!;
           i += 1;
@@ -228,14 +189,19 @@ export class TelnetParser {
   }
 
   /**
-   * The data state when chunks may be rewritten: squeeze escaped 0xFF and
-   * NVT NUL bytes out with `copyWithin` and report the run as one span.
+   * The data state: report the run of data up to the next command. The next
+   * IAC (and, in NVT mode, NUL) is found with `indexOf`; positions are
+   * cached so a chunk is scanned once. An escaped 0xFF or an NVT NUL either
+   * ends a span (the default: spans are views of the chunk) or, with
+   * `inPlace`, is squeezed out with `copyWithin` so the whole run is one span.
    * Returns the index after the run; the state becomes Iac if a command follows.
    */
-  private dataInPlace(chunk: Buffer, from: number): number {
+  private data(chunk: Buffer, from: number): number {
     const n = chunk.length;
+    const inPlace = this.inPlace;
     let i = from;
-    let w = from;
+    let start = from; // first byte of the span being built
+    let w = from; // end of that span
     let nextIac = -1;
     let nextNul = -1;
     for (;;) {
@@ -251,18 +217,29 @@ export class TelnetParser {
         }
         if (nextNul < stop) stop = nextNul;
       }
-      if (w !== i && stop > i) chunk.copyWithin(w, i, stop);
+      if (inPlace && w !== i && stop > i) chunk.copyWithin(w, i, stop);
       w += stop - i;
       if (stop === n) {
         i = n;
         break;
       }
       if (stop !== nextIac) {
-        i = stop + 1; // NVT NUL dropped
+        // NVT NUL: dropped.
+        if (!inPlace) {
+          if (w > start) this.handler.onData(chunk.subarray(start, w));
+          start = w = stop + 1;
+        }
+        i = stop + 1;
         continue;
       }
       if (stop + 1 < n && chunk[stop + 1] === IAC) {
-        chunk[w++] = IAC;
+        // Escaped 0xFF: keep one byte.
+        if (inPlace) {
+          chunk[w++] = IAC;
+        } else {
+          this.handler.onData(chunk.subarray(start, stop + 1));
+          start = w = stop + 2;
+        }
         i = stop + 2;
         continue;
       }
@@ -270,7 +247,7 @@ export class TelnetParser {
       this.state = State.Iac;
       break;
     }
-    if (w > from) this.handler.onData(chunk.subarray(from, w));
+    if (w > start) this.handler.onData(chunk.subarray(start, w));
     return i;
   }
 

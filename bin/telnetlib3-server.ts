@@ -1,83 +1,165 @@
 #!/usr/bin/env node
 /**
  * telnetlib3-server: serve a shell over Telnet (telsh by default) on
- * localhost:6023. Argument parsing, logging setup and exit codes only; the
- * protocol lives in the library. Durations on the command line are seconds,
- * as in telnetlib3's CLI.
+ * localhost:6023, or a program in a pseudo-terminal (`--pty-exec`).
+ *
+ *   telnetlib3-server [options] [host] [port]
+ *   telnetlib3-server --pty-exec /bin/bash -- --login
+ *
+ * Argument parsing, logging setup, signals and exit codes only: the
+ * protocol lives in the library (src/), the PTY shell in
+ * src/shells/pty-shell.ts. Durations on the command line are seconds, as in
+ * telnetlib3's CLI. Exit status: 0 after SIGTERM/SIGINT, 1 on errors
+ * (`Error: <msg>`), 1 with usage on bad arguments.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_HOST, DEFAULT_PORT, type Shell, createServer } from '../src/server.js';
-import { LOG_LEVELS, type LogLevel, makeLogger } from '../src/engine/logger.js';
+import { Command, Option } from 'commander';
+import { DEFAULT_HOST, DEFAULT_PORT, type Shell, type TelnetServer, createServer } from '../src/server.js';
+import { LOG_LEVELS, type LogLevel, type Logger } from '../src/engine/logger.js';
 import { telsh } from '../src/shells/telsh.js';
+import { makePtyShell, resolveProgram } from '../src/shells/pty-shell.js';
+import { ConnectionCounter, guardShell } from '../src/shells/guard-shells.js';
+import {
+  count, encodingArg, impliesBinary, loadShell, logLevel, makeCliLogger, portParser, seconds, splitAtDoubleDash,
+} from './cli-common.js';
 
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of seconds >= 0');
-  return n;
+interface ServerCliOptions {
+  shell?: string;
+  ptyExec?: string;
+  ptyForkLimit: number;
+  ptyRaw?: boolean;
+  robotCheck: boolean;
+  encoding: string | false;
+  forceBinary: boolean;
+  timeout: number;
+  connectMaxwait: number;
+  lineMode: boolean;
+  neverSendGa: boolean;
+  loglevel: LogLevel;
+  logfile?: string;
+  statusInterval: number;
 }
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
-  return n;
+function buildProgram(): Command {
+  return new Command()
+    .name('telnetlib3-server')
+    .usage('[options] [host] [port] [-- PTY-ARGS...]')
+    .description('Telnet server: serves telsh (or a shell module, or a program in a pseudo-terminal) on HOST:PORT.')
+    .argument('[host]', 'address to bind', DEFAULT_HOST)
+    .argument('[port]', 'port to bind (0 picks a free one)', portParser(true), DEFAULT_PORT)
+    .option('--shell <module[:export]>', 'an async shell(reader, writer) run for each connection (default: telsh)')
+    .option('--pty-exec <program>', 'run PROGRAM in a pseudo-terminal for each connection; its arguments follow "--"')
+    .option('--pty-fork-limit <n>', 'most concurrent sessions (0: no limit); more get a busy message', count, 0)
+    .addOption(new Option('--pty-raw', 'no-op, kept for compatibility (raw is the default)').hideHelp())
+    .option('--robot-check', 'check that the client is a terminal (cursor position report) before the shell', false)
+    .option('--line-mode', 'leave clients in NVT line mode (no WILL SGA / WILL ECHO); cooked PTY with --pty-exec', false)
+    .option('--never-send-ga', 'never send IAC GA', false)
+    .option('--encoding <name>', 'text encoding, or "false" for bytes', encodingArg, 'utf8')
+    .option('--force-binary', 'use the encoding before BINARY is agreed (implied by any non-ASCII encoding)', false)
+    .option('--timeout <seconds>', 'idle disconnect (0 disables)', seconds, 300)
+    .option('--connect-maxwait <seconds>', 'longest negotiation before the shell starts', seconds, 1.5)
+    .option('--status-interval <seconds>', 'log connected clients when they change, this often (0 disables)', seconds, 20)
+    .option('--loglevel <level>', `${LOG_LEVELS.join(', ')}; trace adds a hexdump of every byte each way`, logLevel, 'info')
+    .option('--logfile <path>', 'append the log to this file instead of stderr')
+    .showHelpAfterError()
+    .addHelpText('after', `
+Durations are in seconds. Examples:
+  telnetlib3-server                          # telsh on localhost:6023
+  telnetlib3-server 0.0.0.0 2323 --shell ./my-shell.js:shell
+  telnetlib3-server --pty-exec /bin/bash -- --login
+  telnetlib3-server --line-mode --pty-exec /usr/bin/bc -- -q`);
 }
 
-async function loadShell(spec: string): Promise<Shell> {
-  const colon = spec.lastIndexOf(':');
-  const hasExport = colon > 1; // keep Windows-style drive letters intact
-  const file = hasExport ? spec.slice(0, colon) : spec;
-  const name = hasExport ? spec.slice(colon + 1) : 'default';
-  const url = file.startsWith('.') || path.isAbsolute(file) ? pathToFileURL(path.resolve(file)).href : file;
-  const mod = await import(url) as Record<string, unknown>;
-  const fn = mod[name];
-  if (typeof fn !== 'function') throw new Error(`${spec}: export ${JSON.stringify(name)} is not a function`);
-  return fn as Shell;
+/** Log `Status: ...` when the set of connected clients changed. */
+function startStatusLogger(server: TelnetServer, logger: Logger, intervalMs: number): NodeJS.Timeout {
+  let last = '';
+  const t = setInterval(() => {
+    const clients = server.clients.map(({ writer }) => {
+      const peer = writer.getExtraInfo<{ address?: string; port?: number }>('peername');
+      return { key: `${peer?.address ?? '?'}:${peer?.port ?? '?'}`, writer };
+    });
+    const key = clients.map((c) => c.key).sort().join(' ');
+    if (key === last) return;
+    last = key;
+    if (clients.length === 0) {
+      logger.info('Status: 0 clients connected');
+      return;
+    }
+    const parts = clients.map(({ key: k, writer: w }) => `${k} (rx=${w.rxBytes}, tx=${w.txBytes}, idle=${Math.round(w.idle / 1000)}s)`);
+    logger.info(`Status: ${clients.length} client(s): ${parts.join(', ')}`);
+  }, intervalMs);
+  t.unref();
+  return t;
 }
 
 async function main(): Promise<void> {
-  const program = new Command()
-    .name('telnetlib3-server')
-    .description('Telnet server: serves telsh, or a shell module, on HOST:PORT')
-    .argument('[host]', 'bind address', DEFAULT_HOST)
-    .argument('[port]', 'bind port', port, DEFAULT_PORT)
-    .option('--shell <module[:export]>', 'an async shell(reader, writer) to run per connection (default: telsh)')
-    .option('--encoding <name>', 'text encoding, or "false" for bytes', 'utf8')
-    .option('--force-binary', 'use the encoding before BINARY is agreed', false)
-    .option('--timeout <seconds>', 'idle disconnect (0 disables)', seconds, 300)
-    .option('--connect-maxwait <seconds>', 'longest negotiation before the shell starts', seconds, 1.5)
-    .option('--line-mode', 'leave clients in NVT line mode (no WILL SGA / WILL ECHO)', false)
-    .option('--never-send-ga', 'never send IAC GA', false)
-    .option('--loglevel <level>', `one of ${LOG_LEVELS.join(', ')}; trace adds hexdumps`, 'info')
-    .option('--logfile <path>', 'append the log here instead of stderr')
-    .showHelpAfterError();
-  program.parse();
-  const [host, portNumber] = program.processedArgs as [string, number];
-  const o = program.opts<{
-    shell?: string; encoding: string; forceBinary: boolean; timeout: number; connectMaxwait: number;
-    lineMode: boolean; neverSendGa: boolean; loglevel: string; logfile?: string;
-  }>();
-  if (!(LOG_LEVELS as readonly string[]).includes(o.loglevel)) program.error(`error: unknown --loglevel ${o.loglevel}`);
-  const sink = o.logfile ? fs.createWriteStream(o.logfile, { flags: 'a' }) : process.stderr;
-  const logger = makeLogger(o.loglevel as LogLevel, (line) => sink.write(`${line}\n`));
-  const encoding = o.encoding.toLowerCase() === 'false' ? false : o.encoding;
-  const forceBinary = o.forceBinary || (encoding !== false && !['ascii', 'us-ascii'].includes(encoding.toLowerCase()));
-  const shell = o.shell ? await loadShell(o.shell) : (r: Parameters<Shell>[0], w: Parameters<Shell>[1]) => telsh(r, w, { neverSendGa: o.neverSendGa });
+  const [argv, ptyArgs] = splitAtDoubleDash(process.argv);
+  const program = buildProgram();
+  program.parse(argv);
+  const [host, port] = program.processedArgs as [string, number];
+  const o = program.opts<ServerCliOptions>();
+
+  if (o.shell !== undefined && o.ptyExec !== undefined) program.error('error: --shell and --pty-exec cannot be used together');
+  if (ptyArgs !== null && o.ptyExec === undefined) program.error('error: arguments after "--" are for --pty-exec PROGRAM');
+  let programPath: string | null = null;
+  if (o.ptyExec !== undefined) {
+    if (process.platform === 'win32') program.error('error: --pty-exec is not available on Windows');
+    programPath = resolveProgram(o.ptyExec);
+    if (programPath === null) program.error(`error: --pty-exec: ${o.ptyExec}: not found or not executable`);
+  }
+
+  const logger = makeCliLogger(o.loglevel, o.logfile);
+  const encoding = o.encoding;
+  const forceBinary = o.forceBinary || impliesBinary(encoding);
+
+  let shell: Shell;
+  if (programPath !== null) {
+    shell = makePtyShell({
+      program: programPath, args: ptyArgs ?? [], lineMode: o.lineMode, neverSendGa: o.neverSendGa, logger,
+    });
+  } else if (o.shell !== undefined) {
+    shell = await loadShell<Shell>(o.shell);
+  } else {
+    shell = (r, w) => telsh(r, w, { neverSendGa: o.neverSendGa });
+  }
+  const counter = o.ptyForkLimit > 0 ? new ConnectionCounter(o.ptyForkLimit) : null;
+  shell = guardShell(shell, { counter, robotCheck: o.robotCheck, logger });
+
+  // Sessions still running at shutdown (a PTY child must be hung up before we exit).
+  const running = new Set<Promise<unknown>>();
+  const tracked: Shell = (reader, writer) => {
+    const p = Promise.resolve(shell(reader, writer));
+    running.add(p);
+    void p.finally(() => running.delete(p)).catch(() => {});
+    return p;
+  };
+
   const server = await createServer({
-    host, port: portNumber, shell, encoding, forceBinary, logger,
+    host, port, shell: tracked, encoding, forceBinary, logger,
     timeout: o.timeout * 1000, connectMaxwait: o.connectMaxwait * 1000,
     lineMode: o.lineMode, neverSendGa: o.neverSendGa, traceBytes: o.loglevel === 'trace',
   });
-  logger.info(`Server ready on ${server.address.address}:${server.port}`);
-  const stop = (signal: string): void => {
+  const a = server.address;
+  logger.info(`Server ready on ${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+  const status = o.statusInterval > 0 ? startStatusLogger(server, logger, o.statusInterval * 1000) : null;
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn(`${signal} received again: exiting now.`);
+      process.exit(1);
+    }
+    stopping = true;
     logger.info(`${signal} received, closing server.`);
+    if (status !== null) clearInterval(status);
     server.close();
-    void server.waitClosed().then(() => process.exit(0));
+    const deadline = new Promise<void>((r) => setTimeout(r, 3000).unref());
+    void Promise.race([
+      server.waitClosed().then(() => Promise.allSettled([...running])),
+      deadline,
+    ]).then(() => process.exit(0));
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((err: Error) => {

@@ -90,6 +90,16 @@ export class TelnetWriter {
     return Date.now() - this.conn.connectedAt;
   }
 
+  /** Bytes received from the peer so far (telnetlib3 `protocol.rx_bytes`). */
+  get rxBytes(): number {
+    return this.conn.rxBytes;
+  }
+
+  /** Bytes sent to the peer so far (telnetlib3 `protocol.tx_bytes`). */
+  get txBytes(): number {
+    return this.conn.txBytes;
+  }
+
   /**
    * Write text (text connections) or bytes (byte connections). IAC is
    * doubled; there is no end-of-line translation (as telnetlib3). Text is

@@ -33,7 +33,33 @@ function report(message: string): void {
   try { writeSync(2, `${message}\n`); } catch { /* nowhere to report */ }
 }
 
-const mod = await import(handler.url) as Record<string, unknown>;
+// The same for the handler's own console output: a worker's stdout and stderr
+// are relayed by the serving thread's event loop, which serveForever() blocks.
+for (const [stream, fd] of [[process.stdout, 1], [process.stderr, 2]] as const) {
+  stream.write = ((chunk: string | Uint8Array, encoding?: unknown, cb?: unknown): boolean => {
+    const done = typeof encoding === 'function' ? encoding : cb;
+    try {
+      writeSync(fd, typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? encoding as BufferEncoding : 'utf8') : chunk);
+    } catch { /* nowhere to write */ }
+    if (typeof done === 'function') (done as () => void)();
+    return true;
+  }) as typeof stream.write;
+}
+
+// An exception outside the handler call (a timer, a stray promise) ends this
+// thread only: reported here, and the serving thread frees the slot.
+process.on('uncaughtException', (err) => {
+  report(`telnetlib3: handler thread failed: ${(err as Error)?.stack ?? String(err)}`);
+  process.exit(1);
+});
+
+let mod: Record<string, unknown> = {};
+try {
+  mod = await import(handler.url) as Record<string, unknown>;
+} catch (err) {
+  report(`telnetlib3: cannot load handler ${handler.url}: ${(err as Error)?.stack ?? String(err)}`);
+  process.exit(1);
+}
 const fn = mod[handler.name];
 if (typeof fn !== 'function') {
   report(`telnetlib3: handler ${handler.url}#${handler.name} is not a function`);

@@ -22,6 +22,7 @@ import {
   C, type Channel, F, H, createChannel, hasFlags, openChannel, readCallArea, setFlags, wake, writeBitmap, writeCallArea,
 } from './channel.js';
 import { RingSink } from './ring-sink.js';
+import { RawLink, RawServer } from './raw-link.js';
 
 /** How errors cross the thread boundary. */
 export interface WireError {
@@ -49,10 +50,12 @@ interface HostConn {
    * server's ready list; `none` for a server connection nobody took.
    */
   owner: 'caller' | 'listed' | 'none';
+  /** Set for a raw connection (`open` with `raw: true`): bytes pass untouched, no session. */
+  raw?: RawLink;
 }
 
 interface HostServer {
-  server: TelnetServer;
+  server: Pick<TelnetServer, 'close' | 'address'>;
   ctrl: Int32Array;
   ready: Array<{ id: number; sab: SharedArrayBuffer; peer: { address: string; port: number }; text: boolean; connectTime: number }>;
 }
@@ -95,7 +98,9 @@ function adopt(h: HostConn, conn: EngineConnection): void {
     if (ev.type === 'option' || ev.type === 'ttype' || ev.type === 'environ' || ev.type === 'charset') publishState(h);
   });
   void conn.closed.then(() => {
-    setFlags(h.ch.ctrl, F.SOCKET_CLOSED | F.EOF);
+    // Not EOF: the sink sets that (it got feedEof at close) once the data it
+    // still holds for the ring has been read; setting it here lost that tail.
+    setFlags(h.ch.ctrl, F.SOCKET_CLOSED);
     // The pump may now be able to finish (see service()).
     wake(h.ch.ctrl, C.ENGINE_WAKE);
   });
@@ -125,6 +130,7 @@ async function pump(h: HostConn): Promise<void> {
 async function service(h: HostConn): Promise<void> {
   const conn = h.conn;
   const ctrl = h.ch.ctrl;
+  if (h.raw !== undefined) h.raw.service();
   if (conn !== null) {
     if (Atomics.load(ctrl, C.RECV_WAIT) !== 0) h.sink.refill();
     let moved = false;
@@ -149,7 +155,8 @@ async function service(h: HostConn): Promise<void> {
   }
   if (Atomics.load(ctrl, C.CALL_STATE) === 1) await answerCall(h);
   // Finished once the socket is gone and nobody can use the channel any more.
-  if ((hasFlags(ctrl, F.CLOSED) || h.owner === 'none') && (conn === null || conn.isClosed)) {
+  const socketGone = h.raw !== undefined ? h.raw.isClosed : (conn === null || conn.isClosed);
+  if ((hasFlags(ctrl, F.CLOSED) || h.owner === 'none') && socketGone) {
     h.done = true;
     conns.delete(h.id);
   }
@@ -178,6 +185,7 @@ async function answerCall(h: HostConn): Promise<void> {
 /** Per-connection requests arriving through the channel's call slot. */
 async function connectionCall(h: HostConn, method: string, args: unknown[]): Promise<unknown> {
   if (method === 'error') return h.error;
+  if (h.raw !== undefined) return h.raw.call(method, args);
   const conn = h.conn;
   if (method === 'close' && conn === null) {
     // Closed while connecting (a connect timeout) or after a failed connect.
@@ -236,6 +244,25 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
         id: nextId++, ch, sink: new RingSink(ch, text, 'us-ascii'), conn: null, error: null, done: false, pumping: false, owner: 'caller',
       };
       conns.set(h.id, h);
+      if ((options as { raw?: boolean }).raw === true) {
+        // A raw byte connection: no session, the caller speaks Telnet itself.
+        const raw = new RawLink(ch);
+        h.raw = raw;
+        startPump(h);
+        void raw.connect(host, port, options).then(
+          () => {
+            if (hasFlags(ch.ctrl, F.CLOSED)) { raw.destroy(); return; }
+            setFlags(ch.ctrl, F.READY);
+            wake(ch.ctrl, C.ENGINE_WAKE);
+          },
+          (err) => {
+            h.error = toWire(err);
+            setFlags(ch.ctrl, F.ERROR | F.EOF | F.SOCKET_CLOSED);
+            wake(ch.ctrl, C.ENGINE_WAKE);
+          },
+        );
+        return h.id;
+      }
       // Pump from the start: the caller may close (connect timeout) before the connection exists.
       startPump(h);
       void connectEngine(host, port, options, h.sink).then(
@@ -260,6 +287,30 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
       const ctrl = new Int32Array(ctrlSab);
       const id = nextId++;
       const entry: HostServer = { server: null as unknown as TelnetServer, ctrl, ready: [] };
+      if ((options as { raw?: boolean }).raw === true) {
+        // Raw connections (compat/miniboa): no negotiation, each one is ready at accept.
+        const server = await RawServer.listen(options, (socket) => {
+          const ch = createChannel(ring.recv, ring.send);
+          const raw = new RawLink(ch, ctrl);
+          const h: HostConn = {
+            id: nextId++, ch, sink: new RingSink(ch, false, 'us-ascii'), conn: null, error: null, done: false, pumping: false, owner: 'listed', raw,
+          };
+          conns.set(h.id, h);
+          raw.attach(socket);
+          startPump(h);
+          setFlags(ch.ctrl, F.READY);
+          entry.ready.push({
+            id: h.id, sab: ch.sab, text: false, connectTime: Date.now(),
+            peer: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
+          });
+          Atomics.add(ctrl, 3, 1);
+          wake(ctrl, 0);
+          wake(ctrl, 4);
+        });
+        entry.server = server;
+        servers.set(id, entry);
+        return { id, address: server.address };
+      }
       const sinks = new WeakMap<EngineConnection, HostConn>();
       const server = await createServer({
         ...options,

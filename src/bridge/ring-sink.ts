@@ -69,6 +69,9 @@ export class RingSink implements DataSink {
       this.pending.push(Buffer.from(bytes.subarray(n)));
       Atomics.store(this.ch.ctrl, C.RECV_WAIT, 1);
       this.onPause();
+      // The caller may have emptied the ring before RECV_WAIT was visible (and
+      // so did not wake us): move what fits now, or both sides would wait.
+      this.refill();
     }
     if (n > 0) this.notify();
   }

@@ -219,6 +219,9 @@ export class BlockingTelnetServer {
       stderr: false,
     });
     worker.unref();
+    // A handler thread reports its own failures on fd 2 and frees its slot; without
+    // a listener its 'error' event would crash this thread once it is unblocked.
+    worker.on('error', () => {});
     const slot: Slot = { worker, state, sab: null };
     this.slots.push(slot);
     return slot;

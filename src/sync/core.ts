@@ -54,6 +54,8 @@ export class ChannelCore<T extends Unit = Unit> {
   private readonly decoder: StringDecoder | null;
   private swallowLf = false;
   private closedLocally = false;
+  /** What getExtraInfo() and writer.mode answer after close (the engine releases a closed connection). */
+  private closedInfo: { extra: Record<string, unknown>; mode: TerminalMode } | null = null;
 
   constructor(readonly ch: Channel, text: boolean, limit = DEFAULT_SYNC_LIMIT) {
     this.text = text;
@@ -227,6 +229,12 @@ export class ChannelCore<T extends Unit = Unit> {
     if (this.closedLocally) return;
     this.closedLocally = true;
     try {
+      const extra = channelCall<Record<string, unknown>>(this.ch, 'extraAll');
+      this.closedInfo = { extra, mode: channelCall<{ mode: TerminalMode }>(this.ch, 'describe').mode };
+    } catch {
+      // Never connected, or the engine is gone: nothing to keep.
+    }
+    try {
       channelCall(this.ch, 'close');
     } catch {
       // The engine is gone or the connection already closed: nothing to release.
@@ -237,7 +245,7 @@ export class ChannelCore<T extends Unit = Unit> {
 
   /** telnetlib3's extra info (`TERM`, `cols`, `rows`, `peername`, ...). */
   getExtraInfo<V = unknown>(name: string, defaultValue?: V): V | undefined {
-    const v = channelCall<V | null>(this.ch, 'extra', [name]);
+    const v = this.closedInfo !== null ? (this.closedInfo.extra[name] ?? null) as V | null : channelCall<V | null>(this.ch, 'extra', [name]);
     return v === null ? defaultValue : v;
   }
 
@@ -264,9 +272,10 @@ export class ChannelCore<T extends Unit = Unit> {
     const ctrl = this.ch.ctrl;
     const side = (base: number) => ({ enabled: (o: OptionKey) => readBit(ctrl, base, resolveOption(o)) });
     const ch = this.ch;
+    const closedMode = (): TerminalMode | null => this.closedInfo?.mode ?? null;
     return {
       get mode(): TerminalMode {
-        return channelCall<{ mode: TerminalMode }>(ch, 'describe').mode;
+        return closedMode() ?? channelCall<{ mode: TerminalMode }>(ch, 'describe').mode;
       },
       localOption: side(C.LOCAL),
       remoteOption: side(C.REMOTE),

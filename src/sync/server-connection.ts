@@ -77,9 +77,14 @@ export class ServerConnection<T extends string | Buffer = string> {
     this.core.write(data);
   }
 
-  /** miniboa's send: text with every line end (`\n` or `\r\n`) sent as one CR LF; Buffers as is. */
+  /**
+   * miniboa's send: text with every line end (`\n` or `\r\n`) sent as one
+   * CR LF. A Buffer is sent unchanged on a byte connection; on a text
+   * connection it is taken as UTF-8 text (with no line-end change).
+   */
   send(data: string | Buffer): void {
-    this.core.write(typeof data === 'string' ? data.replace(/\r?\n/g, '\r\n') : data);
+    if (typeof data === 'string') this.core.write(data.replace(/\r?\n/g, '\r\n'));
+    else this.core.write(this.core.text ? data.toString('utf8') : data);
   }
 
   /** Wait until everything written was handed to the network. */

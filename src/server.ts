@@ -6,7 +6,7 @@
  * closed after `timeout` ms (default 300,000; 0 disables).
  */
 import net from 'node:net';
-import { TelnetError } from './protocol/errors.js';
+import { TelnetClosedError, TelnetError } from './protocol/errors.js';
 import { type DataSink, type EngineOptions, EngineConnection, sessionOptionsFor } from './engine/connection.js';
 import type { SessionOptions } from './protocol/session.js';
 import { ServerNegotiation } from './engine/negotiation.js';
@@ -67,7 +67,7 @@ export class TelnetServer {
   private readonly server: net.Server;
   private readonly live = new Set<EngineConnection>();
   private readonly ready: TelnetStreams[] = [];
-  private readonly readyWaiters: Array<(s: TelnetStreams) => void> = [];
+  private readonly readyWaiters: Array<{ resolve: (s: TelnetStreams) => void; reject: (e: Error) => void }> = [];
   private closing = false;
   private graceTimer: NodeJS.Timeout | null = null;
 
@@ -125,12 +125,14 @@ export class TelnetServer {
 
   /**
    * The next connection whose negotiation finished (FIFO; at most 1,000 are
-   * kept, the oldest dropped first).
+   * kept, the oldest dropped first). Rejects with `TelnetClosedError` once
+   * the server is closed, so an accept loop ends.
    */
   waitForClient(): Promise<TelnetStreams> {
     const next = this.ready.shift();
     if (next !== undefined) return Promise.resolve(next);
-    return new Promise((resolve) => this.readyWaiters.push(resolve));
+    if (this.closing) return Promise.reject(new TelnetClosedError('Server closed'));
+    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
   }
 
   /**
@@ -141,6 +143,7 @@ export class TelnetServer {
     if (this.closing) return;
     this.closing = true;
     this.server.close();
+    for (const w of this.readyWaiters.splice(0)) w.reject(new TelnetClosedError('Server closed'));
     for (const c of this.live) c.writer.close();
     if (this.live.size > 0) {
       this.graceTimer = setTimeout(() => { for (const c of this.live) c.destroy(); }, graceMs);
@@ -197,7 +200,7 @@ export class TelnetServer {
   }
 
   private announce(streams: TelnetStreams): void {
-    const w = this.readyWaiters.shift();
+    const w = this.readyWaiters.shift()?.resolve;
     if (w !== undefined) { w(streams); return; }
     this.ready.push(streams);
     if (this.ready.length > CLIENT_QUEUE_MAX) this.ready.shift();

@@ -64,7 +64,7 @@ const CTRL_WORDS = 64;
 const CTRL_BYTES = CTRL_WORDS * 4;
 
 /** Default ring sizes (bytes, powers of two). */
-export const DEFAULT_RECV_RING = 256 * 1024;
+export const DEFAULT_RECV_RING = 1024 * 1024;
 export const DEFAULT_SEND_RING = 256 * 1024;
 /** Size of the call area (one JSON request or response at a time). */
 export const CALL_AREA = 64 * 1024;

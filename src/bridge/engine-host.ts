@@ -66,7 +66,9 @@ let nextId = 1;
 
 /** [heartbeat, dead]; the caller side watches the heartbeat while it waits. */
 const status = new Int32Array(new SharedArrayBuffer(8));
-setInterval(() => { Atomics.add(status, H.BEAT, 1); }, 250).unref();
+// One beat a second: enough for callers to tell a stalled engine (they allow 5 s)
+// and cheap for a process that only waits.
+setInterval(() => { Atomics.add(status, H.BEAT, 1); }, 1000).unref();
 
 function markDead(): void {
   Atomics.store(status, H.DEAD, 1);

@@ -17,7 +17,7 @@ export interface TelnetConnectionOptions extends Omit<ClientOptions, 'shell' | '
   timeout?: number;
   /** Size limit of searches (readUntil, readline, expect) in units (default 1 MiB). */
   limit?: number;
-  /** Receive ring size in bytes (power of two, default 256 KiB). */
+  /** Receive ring size in bytes (power of two, default 1 MiB). */
   ringSize?: number;
 }
 

@@ -17,6 +17,7 @@ const MODULES: readonly string[] = [
   './server-rss.js',
   './blocking.js',
   './blocking-server.js',
+  './miniboa.js',
 ];
 
 async function load(): Promise<Benchmark[]> {

@@ -49,7 +49,7 @@ function buildProgram(): Command {
     .option('--shell <module[:export]>', 'an async shell(reader, writer) run for each connection (default: telsh)')
     .option('--pty-exec <program>', 'run PROGRAM in a pseudo-terminal for each connection; its arguments follow "--"')
     .option('--pty-fork-limit <n>', 'most concurrent sessions (0: no limit); more get a busy message', count, 0)
-    .addOption(new Option('--pty-raw', 'no-op, kept for compatibility (raw is the default)').hideHelp())
+    .addOption(new Option('--pty-raw', "with --pty-exec: telnetlib3's literal raw PTY (no ICANON, no ECHO) for programs that echo themselves"))
     .option('--robot-check', 'check that the client is a terminal (cursor position report) before the shell', false)
     .option('--line-mode', 'leave clients in NVT line mode (no WILL SGA / WILL ECHO); cooked PTY with --pty-exec', false)
     .option('--never-send-ga', 'never send IAC GA', false)
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
   let shell: Shell;
   if (programPath !== null) {
     shell = makePtyShell({
-      program: programPath, args: ptyArgs ?? [], lineMode: o.lineMode, neverSendGa: o.neverSendGa, logger,
+      program: programPath, args: ptyArgs ?? [], lineMode: o.lineMode, raw: o.ptyRaw === true, neverSendGa: o.neverSendGa, logger,
     });
   } else if (o.shell !== undefined) {
     shell = await loadShell<Shell>(o.shell);

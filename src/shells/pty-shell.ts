@@ -134,6 +134,12 @@ export interface PtyShellOptions {
   args?: readonly string[];
   /** The client edits and echoes lines; the PTY is cooked without echo. Default false (character mode). */
   lineMode?: boolean;
+  /**
+   * telnetlib3's literal raw PTY: ICANON and ECHO cleared, for programs that
+   * drive the terminal themselves and echo on their own (curses, blessed).
+   * Readline programs such as bash stay silent in it. Ignored with `lineMode`.
+   */
+  raw?: boolean;
   /** Never send IAC GA. */
   neverSendGa?: boolean;
   /** Working directory (default the server's). */
@@ -192,8 +198,8 @@ export class PtyInputFilter {
 }
 
 /** The `stty` settings for the PTY. */
-function sttyArgs(lineMode: boolean, utf8: boolean): string[] {
-  const args = lineMode ? ['icanon', '-echo'] : ['icanon', 'echo'];
+function sttyArgs(lineMode: boolean, utf8: boolean, raw = false): string[] {
+  const args = lineMode ? ['icanon', '-echo'] : raw ? ['-icanon', '-echo'] : ['icanon', 'echo'];
   args.push('erase', '^H');
   if (utf8 && process.platform === 'linux') args.push('iutf8');
   return args;
@@ -238,7 +244,7 @@ export async function ptyShell(reader: TelnetReader<any>, writer: TelnetWriter, 
   const cols = Number(env.COLUMNS);
   const rows = Number(env.LINES);
   const wrapper = options.wrapperShell ?? '/bin/sh';
-  const script = `stty ${sttyArgs(lineMode, childEncoding === 'utf-8').map((a) => `'${a}'`).join(' ')} 2>/dev/null; exec "$0" "$@"`;
+  const script = `stty ${sttyArgs(lineMode, childEncoding === 'utf-8', options.raw ?? false).map((a) => `'${a}'`).join(' ')} 2>/dev/null; exec "$0" "$@"`;
   let child: pty.IPty;
   try {
     child = pty.spawn(wrapper, ['-c', script, options.program, ...(options.args ?? [])], {

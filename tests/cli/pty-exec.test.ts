@@ -123,6 +123,31 @@ t.test('the child exiting closes the connection after its last output', async (t
   await withTimeout(s.writer.waitClosed(), STEP, 'closed');
 });
 
+/** The `stty -a` a PTY child sees under the given server flags. */
+async function sttyOf(t: Parameters<typeof startServer>[0], args: string[]): Promise<string> {
+  const s = await openConnection('127.0.0.1', (await startServer(t, args)).port, { connectMaxwait: 2000 });
+  let text = '';
+  for (;;) {
+    const chunk = await withTimeout(s.reader.read(4096) as Promise<string>, STEP, 'stty output');
+    if (!chunk) break;
+    text += chunk;
+  }
+  return text;
+}
+
+t.test('PTY modes: terminal settings by default, literal raw with --pty-raw, cooked without echo with --line-mode', async (t) => {
+  const probe = ['--', '-c', 'stty -a; sleep 0.2'];
+  const normal = await sttyOf(t, ['--pty-exec', '/bin/sh', ...probe]);
+  t.match(normal, /(^|\s)icanon(\s|$)/m, 'default: canonical');
+  t.match(normal, /(^|\s)echo(\s|$)/m, 'default: the PTY echoes');
+  const raw = await sttyOf(t, ['--pty-raw', '--pty-exec', '/bin/sh', ...probe]);
+  t.match(raw, /-icanon/, '--pty-raw: no ICANON');
+  t.match(raw, /-echo(\s|$)/m, '--pty-raw: no ECHO');
+  const line = await sttyOf(t, ['--line-mode', '--pty-exec', '/bin/sh', ...probe]);
+  t.match(line, /(^|\s)icanon(\s|$)/m, '--line-mode: canonical');
+  t.match(line, /-echo(\s|$)/m, '--line-mode: no ECHO (the client echoes)');
+});
+
 /** Start a PTY program that prints its pid; returns the pid and the connection. */
 async function pidSession(port: number): Promise<{ pid: number; close: () => void }> {
   const s = await openConnection('127.0.0.1', port, { connectMaxwait: 2000 });

@@ -30,7 +30,21 @@ export interface ClientOptions extends EngineOptions {
 /** The language part of the LANG the client sends (telnetlib3 `DEFAULT_LOCALE`). */
 export const DEFAULT_LOCALE = 'en_US';
 
-function tcpConnect(host: string, port: number, options: ClientOptions): Promise<net.Socket> {
+/**
+ * Open a TCP connection (bounded by `connectTimeout`), rejecting with a
+ * TelnetError whose code says what failed. @internal shared with raw links.
+ */
+export async function tcpConnectOrFail(host: string, port: number, options: Pick<ClientOptions, 'connectTimeout' | 'localAddress' | 'family'>): Promise<net.Socket> {
+  try {
+    return await tcpConnect(host, port, options);
+  } catch (err) {
+    if (err instanceof TelnetError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    throw new TelnetError(`cannot connect to ${host}:${port}: ${e.message}`, e.code === 'ECONNREFUSED' ? 'ERR_TELNET_CONNECTION_REFUSED' : 'ERR_TELNET_CONNECT', { cause: err });
+  }
+}
+
+function tcpConnect(host: string, port: number, options: Pick<ClientOptions, 'connectTimeout' | 'localAddress' | 'family'>): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const opts: net.NetConnectOpts = { host, port, noDelay: true, allowHalfOpen: true };
     if (options.localAddress !== undefined) opts.localAddress = options.localAddress;
@@ -83,14 +97,7 @@ export async function connectEngine(host: string, port: number, options: ClientO
     isCharsetSupported: engine.isCharsetSupported ?? isEncodingSupported,
   };
   const conn = new EngineConnection('client', engineOptions, sessionOptionsFor('client', engineOptions), sink);
-  let socket: net.Socket;
-  try {
-    socket = await tcpConnect(host, port, options);
-  } catch (err) {
-    if (err instanceof TelnetError) throw err;
-    const e = err as NodeJS.ErrnoException;
-    throw new TelnetError(`cannot connect to ${host}:${port}: ${e.message}`, e.code === 'ECONNREFUSED' ? 'ERR_TELNET_CONNECTION_REFUSED' : 'ERR_TELNET_CONNECT', { cause: err });
-  }
+  const socket = await tcpConnectOrFail(host, port, options);
   conn.attach(socket);
   conn.extra.set('lang', environ.LANG);
   const neg = new ClientNegotiation(conn, { minwait: connectMinwait, maxwait: connectMaxwait });

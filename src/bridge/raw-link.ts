@@ -12,7 +12,8 @@
  * socket can take more.
  */
 import net from 'node:net';
-import { TelnetError, TelnetTimeoutError } from '../protocol/errors.js';
+import { TelnetError } from '../protocol/errors.js';
+import { tcpConnectOrFail } from '../client.js';
 import { C, type Channel, F, ringRead, ringUsed, ringWrite, setFlags, wake } from './channel.js';
 import { ACTIVITY_WORD } from './ring-sink.js';
 
@@ -47,34 +48,13 @@ export class RawLink {
   }
 
   /** Connect; resolves once connected (bytes then flow), rejects on failure. */
-  connect(host: string, port: number, options: RawLinkOptions = {}): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const opts: net.NetConnectOpts = { host, port, noDelay: true, allowHalfOpen: true };
-      if (options.localAddress !== undefined) opts.localAddress = options.localAddress;
-      if (options.family !== undefined && options.family !== 0) opts.family = options.family;
-      const socket = net.connect(opts);
-      let timer: NodeJS.Timeout | null = null;
-      const fail = (err: Error): void => {
-        if (timer !== null) clearTimeout(timer);
-        socket.destroy();
-        this.isClosed = true;
-        const e = err as NodeJS.ErrnoException;
-        reject(err instanceof TelnetError ? err : new TelnetError(`cannot connect to ${host}:${port}: ${e.message}`,
-          e.code === 'ECONNREFUSED' ? 'ERR_TELNET_CONNECTION_REFUSED' : 'ERR_TELNET_CONNECT', { cause: err }));
-      };
-      socket.once('error', fail);
-      socket.once('connect', () => {
-        if (timer !== null) clearTimeout(timer);
-        socket.off('error', fail);
-        this.attach(socket);
-        resolve();
-      });
-      if (options.connectTimeout !== undefined && options.connectTimeout > 0) {
-        timer = setTimeout(() => fail(new TelnetTimeoutError(
-          `TCP connection to ${host}:${port} timed out after ${options.connectTimeout} ms`, 'ERR_TELNET_CONNECT_TIMEOUT')),
-        options.connectTimeout);
-      }
-    });
+  async connect(host: string, port: number, options: RawLinkOptions = {}): Promise<void> {
+    try {
+      this.attach(await tcpConnectOrFail(host, port, options));
+    } catch (err) {
+      this.isClosed = true;
+      throw err;
+    }
   }
 
   /** Take over a connected socket (a raw server's accepted one, or ours once connected). */

@@ -291,17 +291,30 @@ export async function ptyShell(reader: TelnetReader<any>, writer: TelnetWriter, 
   let opened!: () => void;
   const gate = new Promise<void>((r) => { opened = r; });
   const gateTimer = setTimeout(() => opened(), options.inputDelayMs ?? 200);
+  let lastOutputAt = Date.now();
   child.onData((chunk: string | Buffer) => {
     opened();
+    lastOutputAt = Date.now();
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     emit(decoder === null ? buf : decoder.write(buf).text);
   });
   child.onExit(({ exitCode, signal }) => {
     exited = true;
-    if (decoder !== null) emit(decoder.end().text);
     if (gaTimer !== null) clearTimeout(gaTimer);
     log.info(`pty-exec ${options.program} pid ${child.pid} exited: code ${exitCode}${signal ? `, signal ${signal}` : ''}`);
-    resolveExit({ exitCode, signal });
+    // The exit can be reported before the PTY's last output was read: wait
+    // until the output has been quiet for 50 ms (at most 1 s) before closing.
+    const exitAt = Date.now();
+    const finish = (): void => {
+      const now = Date.now();
+      if (now - lastOutputAt < 50 && now - exitAt < 1000) {
+        setTimeout(finish, 50 - (now - lastOutputAt));
+        return;
+      }
+      if (decoder !== null) emit(decoder.end().text);
+      resolveExit({ exitCode, signal });
+    };
+    setTimeout(finish, 50);
   });
 
   // ---- window size: NAWS → TIOCSWINSZ (the kernel sends SIGWINCH)

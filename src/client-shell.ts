@@ -454,7 +454,13 @@ class ClientShell {
     }
     const result = hit.run();
     if (result === null) return; // quit
+    // Switch the terminal back before saying so: whoever reads the message
+    // and types at once must already get the new mode.
+    const held = this.inMenu;
+    this.inMenu = false;
+    this.applyMode(true);
     out(result);
+    this.inMenu = held;
     this.leaveMenu(true);
   }
 

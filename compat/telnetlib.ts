@@ -857,26 +857,16 @@ export class Telnet {
       const cmd = this.iacseq[1]!;
       this.iacseq = EMPTY;
       const opt = byte(c);
-      if (cmd === I_DO || cmd === I_DONT) {
-        this.msg('IAC %s %d', cmd === I_DO ? 'DO' : 'DONT', c);
-        if (this.option_callback !== null) {
-          this.irawq = i;
-          this.option_callback(this.sockObj, byte(cmd), opt);
-          ({ raw, i, n } = this.resync(raw, i, n));
-          nextIac = nextNul = nextXon = -1;
-        } else {
-          this.sockObj?.sendall(Buffer.concat([IAC, WONT, opt]));
-        }
+      const asked = cmd === I_DO || cmd === I_DONT; // the peer asks about our side
+      this.msg('IAC %s %d', cmd === I_DO ? 'DO' : cmd === I_DONT ? 'DONT' : cmd === I_WILL ? 'WILL' : 'WONT', c);
+      if (this.option_callback !== null) {
+        this.irawq = i;
+        this.option_callback(this.sockObj, byte(cmd), opt);
+        ({ raw, i, n } = this.resync(raw, i, n));
+        nextIac = nextNul = nextXon = -1;
       } else {
-        this.msg('IAC %s %d', cmd === I_WILL ? 'WILL' : 'WONT', c);
-        if (this.option_callback !== null) {
-          this.irawq = i;
-          this.option_callback(this.sockObj, byte(cmd), opt);
-          ({ raw, i, n } = this.resync(raw, i, n));
-          nextIac = nextNul = nextXon = -1;
-        } else {
-          this.sockObj?.sendall(Buffer.concat([IAC, DONT, opt]));
-        }
+        // Without a callback every request is refused, as the stdlib does.
+        this.sockObj?.sendall(Buffer.concat([IAC, asked ? WONT : DONT, opt]));
       }
     }
     // Everything in the raw queue has been consumed.

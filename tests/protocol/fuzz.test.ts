@@ -19,20 +19,10 @@
  */
 import t from 'tap';
 import { Cmd, Opt, ProblemCode, TelnetSession, type SessionEvent, type SessionOptions } from '../../src/protocol/index.js';
+import { mulberry32 } from '../helpers/session-harness.js';
 
 const { IAC, SB, SE, WILL, WONT, DO, DONT } = Cmd;
 
-/** mulberry32: a small, fast, seedable PRNG returning [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const int = (rand: () => number, n: number): number => Math.floor(rand() * n);
 

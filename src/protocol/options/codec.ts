@@ -39,17 +39,18 @@ export function escapeIac(buf: Buffer): Buffer {
     iacPositions[count++] = i;
   }
   if (count === 0) return buf;
+  // One bulk copy, then each stretch after an 0xFF moves right by the number
+  // of IACs before it, last stretch first (copyWithin allocates nothing,
+  // unlike a subarray per stretch).
   const out = Buffer.allocUnsafe(buf.length + count);
-  let r = 0;
-  let w = 0;
-  for (let k = 0; k < count; k++) {
-    const at = iacPositions[k]!;
-    out.set(buf.subarray(r, at + 1), w);
-    w += at + 1 - r;
-    out[w++] = Cmd.IAC;
-    r = at + 1;
+  out.set(buf, 0);
+  let end = buf.length;
+  for (let k = count - 1; k >= 0; k--) {
+    const from = iacPositions[k]! + 1;
+    if (from < end) out.copyWithin(from + k + 1, from, end);
+    out[from + k] = Cmd.IAC;
+    end = from;
   }
-  out.set(buf.subarray(r), w);
   return out;
 }
 

@@ -1,23 +1,23 @@
 /**
  * blocked.cpu probe (run as its own process): connect a TelnetConnection to
- * a server that never sends anything more, block 10 s in readUntil, and
- * print the CPU milliseconds the whole process (engine worker included)
- * used while blocked.
+ * a server that sends one prompt and then nothing, block 10 s in readUntil,
+ * and print the CPU milliseconds this process (engine worker included) used
+ * while blocked. The silent server runs in a child process so that its own
+ * housekeeping is not counted.
  */
-import net from 'node:net';
-import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
 import { TelnetConnection } from '../../src/sync/index.js';
 
-// A silent server in a worker thread of its own (this thread will block).
-const portBuf = new Int32Array(new SharedArrayBuffer(4));
-const silent = new Worker(`
-  const net = require('node:net'); const { workerData } = require('node:worker_threads');
-  const s = net.createServer((c) => { c.on('error', () => {}); c.write('> '); });
-  s.listen(0, '127.0.0.1', () => { Atomics.store(workerData, 0, s.address().port); Atomics.notify(workerData, 0); });
-`, { eval: true, workerData: portBuf });
-Atomics.wait(portBuf, 0, 0, 5000);
-const port = Atomics.load(portBuf, 0);
-void net;
+const SILENT = `
+  const s = require('node:net').createServer((c) => { c.on('error', () => {}); c.write('> '); });
+  s.listen(0, '127.0.0.1', () => process.stdout.write(s.address().port + '\\n'));
+  process.stdin.on('end', () => process.exit(0)); process.stdin.resume();
+`;
+const server = spawn(process.execPath, ['-e', SILENT], { stdio: ['pipe', 'pipe', 'inherit'] });
+const port = await new Promise<number>((resolve, reject) => {
+  server.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+  server.once('exit', (code) => reject(new Error(`silent server exited with ${code}`)));
+});
 
 const c = new TelnetConnection('127.0.0.1', port, { timeout: 5000, connectMaxwait: 200 });
 c.connect();
@@ -31,4 +31,4 @@ try {
 const used = process.cpuUsage(before);
 process.stdout.write(`${((used.user + used.system) / 1000).toFixed(1)}\n`);
 c.close();
-void silent.terminate();
+server.stdin.end();

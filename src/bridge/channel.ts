@@ -39,6 +39,8 @@ export const C = {
   RECV_WAIT: 12,
   /** Set by the caller while it waits for room in the send ring. */
   SEND_WAIT: 13,
+  /** Set by the caller while it waits in flush() (for the send ring and UNSENT to empty). */
+  FLUSH_WAIT: 14,
   LOCAL: 16,
   REMOTE: 24,
   PENDING: 32,
@@ -151,6 +153,15 @@ export function ringRead(ctrl: Int32Array, ring: Uint8Array, headIdx: number, ta
 export function wake(ctrl: Int32Array, idx: number): void {
   Atomics.add(ctrl, idx, 1);
   Atomics.notify(ctrl, idx);
+}
+
+/**
+ * Wake the caller for send-side progress (ring emptied, UNSENT changed) only
+ * when it waits in flush(): a caller blocked in a read must not be woken for
+ * every write the engine completes.
+ */
+export function wakeFlusher(ctrl: Int32Array): void {
+  if (Atomics.load(ctrl, C.FLUSH_WAIT) !== 0) wake(ctrl, C.CALLER_WAKE);
 }
 
 /** Set flag bits and wake the caller. */

@@ -19,7 +19,7 @@ import type { EngineConnection } from '../engine/connection.js';
 import { resolveOption } from '../engine/options-view.js';
 import { type ServerOptions, createServer, type TelnetServer } from '../server.js';
 import {
-  C, type Channel, F, H, createChannel, hasFlags, openChannel, readCallArea, setFlags, wake, writeBitmap, writeCallArea,
+  C, type Channel, F, H, createChannel, hasFlags, openChannel, readCallArea, setFlags, wake, wakeFlusher, writeBitmap, writeCallArea,
 } from './channel.js';
 import { RingSink } from './ring-sink.js';
 import { RawLink, RawServer } from './raw-link.js';
@@ -148,11 +148,11 @@ async function service(h: HostConn): Promise<void> {
     const unsent = conn.writableLength;
     if (Atomics.load(ctrl, C.UNSENT) !== unsent) {
       Atomics.store(ctrl, C.UNSENT, unsent);
-      if (unsent > 0) void conn.drain().then(() => { Atomics.store(ctrl, C.UNSENT, conn.writableLength); wake(ctrl, C.CALLER_WAKE); });
-      else wake(ctrl, C.CALLER_WAKE);
+      if (unsent > 0) void conn.drain().then(() => { Atomics.store(ctrl, C.UNSENT, conn.writableLength); wakeFlusher(ctrl); });
+      else wakeFlusher(ctrl);
     } else if (moved) {
       // The send ring emptied and UNSENT is current: a flush() waiting for both may return now.
-      wake(ctrl, C.CALLER_WAKE);
+      wakeFlusher(ctrl);
     }
   }
   if (Atomics.load(ctrl, C.CALL_STATE) === 1) await answerCall(h);

@@ -14,7 +14,7 @@
 import net from 'node:net';
 import { TelnetError } from '../protocol/errors.js';
 import { tcpConnectOrFail } from '../client.js';
-import { C, type Channel, F, ringRead, ringUsed, ringWrite, setFlags, wake } from './channel.js';
+import { C, type Channel, F, ringRead, ringUsed, ringWrite, setFlags, wake, wakeFlusher } from './channel.js';
 import { ACTIVITY_WORD } from './ring-sink.js';
 
 /** Options of a raw connection (a subset of the client's). */
@@ -145,16 +145,16 @@ export class RawLink {
         const done = (): void => {
           this.draining = false;
           Atomics.store(ctrl, C.UNSENT, socket.destroyed ? 0 : socket.writableLength);
-          wake(ctrl, C.CALLER_WAKE);
+          wakeFlusher(ctrl);
           wake(ctrl, C.ENGINE_WAKE);
         };
         socket.once('drain', done);
         socket.once('close', done);
       } else {
-        wake(ctrl, C.CALLER_WAKE);
+        wakeFlusher(ctrl);
       }
     } else if (moved) {
-      wake(ctrl, C.CALLER_WAKE);
+      wakeFlusher(ctrl);
     }
   }
 

@@ -218,9 +218,17 @@ export class ChannelCore<T extends Unit = Unit> {
   flush(timeout: number | null): void {
     this.check();
     const ctrl = this.ch.ctrl;
+    const deadline = this.deadline(timeout);
+    // Announce the wait before the engine looks: it wakes us for send-side progress only then.
+    Atomics.store(ctrl, C.FLUSH_WAIT, 1);
     wake(ctrl, C.ENGINE_WAKE);
-    const ok = waitUntil(this.ch, () => (ringUsed(ctrl, C.SEND_HEAD, C.SEND_TAIL) === 0 && Atomics.load(ctrl, C.UNSENT) === 0)
-      || (Atomics.load(ctrl, C.FLAGS) & F.SOCKET_CLOSED) !== 0, this.deadline(timeout));
+    let ok: boolean;
+    try {
+      ok = waitUntil(this.ch, () => (ringUsed(ctrl, C.SEND_HEAD, C.SEND_TAIL) === 0 && Atomics.load(ctrl, C.UNSENT) === 0)
+        || (Atomics.load(ctrl, C.FLAGS) & F.SOCKET_CLOSED) !== 0, deadline);
+    } finally {
+      Atomics.store(ctrl, C.FLUSH_WAIT, 0);
+    }
     if (!ok) throw new TelnetTimeoutError('Flush timed out');
   }
 

@@ -201,8 +201,6 @@ async function connectionCall(h: HostConn, method: string, args: unknown[]): Pro
       const v = conn.extra.get(String(args[0]));
       return v === undefined ? null : v;
     }
-    case 'extraAll':
-      return Object.fromEntries(conn.extra);
     case 'iac': {
       const sent = w.iac(Number(args[0]), resolveOption(args[1] as string | number));
       publishState(h);
@@ -220,10 +218,12 @@ async function connectionCall(h: HostConn, method: string, args: unknown[]): Pro
     case 'describe':
       return { writer: String(w), mode: w.mode, idle: w.idle, duration: w.duration, rx: conn.rxBytes, tx: conn.txBytes };
     case 'close': {
+      // With `true`: answer with the final extra info and mode, for use after close.
+      const info = args[0] === true ? { extra: Object.fromEntries(conn.extra), mode: w.mode } : true;
       setFlags(h.ch.ctrl, F.CLOSED);
       h.sink.drainSendRing();
       w.close();
-      return true;
+      return info;
     }
     case 'state':
       publishState(h);

@@ -237,15 +237,12 @@ export class ChannelCore<T extends Unit = Unit> {
     if (this.closedLocally) return;
     this.closedLocally = true;
     try {
-      const extra = channelCall<Record<string, unknown>>(this.ch, 'extraAll');
-      this.closedInfo = { extra, mode: channelCall<{ mode: TerminalMode }>(this.ch, 'describe').mode };
+      // One call: the engine answers with what getExtraInfo() and writer.mode
+      // need afterwards (it releases a closed connection), then closes.
+      const info = channelCall<{ extra: Record<string, unknown>; mode: TerminalMode } | true>(this.ch, 'close', [true]);
+      if (info !== true && info !== null && typeof info === 'object') this.closedInfo = info;
     } catch {
-      // Never connected, or the engine is gone: nothing to keep.
-    }
-    try {
-      channelCall(this.ch, 'close');
-    } catch {
-      // The engine is gone or the connection already closed: nothing to release.
+      // Never connected, or the engine is gone: nothing to release or keep.
     }
   }
 

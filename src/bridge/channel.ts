@@ -149,6 +149,25 @@ export function ringRead(ctrl: Int32Array, ring: Uint8Array, headIdx: number, ta
   return out;
 }
 
+/**
+ * Consumer without a copy: hand `consume` the waiting bytes as up to two
+ * views into the ring (valid only during the call), then advance the tail.
+ * Returns the number of bytes consumed.
+ */
+export function ringDrain(ctrl: Int32Array, ring: Uint8Array, headIdx: number, tailIdx: number, consume: (part: Uint8Array) => void): number {
+  const size = ring.length;
+  const head = Atomics.load(ctrl, headIdx);
+  const tail = Atomics.load(ctrl, tailIdx);
+  const n = (head - tail) | 0;
+  if (n <= 0) return 0;
+  const at = tail & (size - 1);
+  const first = Math.min(n, size - at);
+  consume(ring.subarray(at, at + first));
+  if (n > first) consume(ring.subarray(0, n - first));
+  Atomics.store(ctrl, tailIdx, (tail + n) | 0);
+  return n;
+}
+
 /** Bump a wake word and wake every waiter on it. */
 export function wake(ctrl: Int32Array, idx: number): void {
   Atomics.add(ctrl, idx, 1);

@@ -18,7 +18,7 @@ import {
 } from '../protocol/errors.js';
 import type { TerminalMode } from '../protocol/session.js';
 import { type OptionKey, type WaitForSpec, resolveOption } from '../engine/options-view.js';
-import { C, type Channel, F, readBit, ringRead, ringUsed, ringWrite, wake } from '../bridge/channel.js';
+import { C, type Channel, F, readBit, ringDrain, ringRead, ringUsed, ringWrite, wake } from '../bridge/channel.js';
 import { channelCall, waitUntil } from '../bridge/engine-client.js';
 
 /** What `expect()` found. */
@@ -320,22 +320,29 @@ export class ChannelCore<T extends Unit = Unit> {
       }
       return false;
     }
-    const bytes = ringRead(ctrl, this.ch.recv, C.RECV_HEAD, C.RECV_TAIL);
-    if (Atomics.load(ctrl, C.RECV_WAIT) !== 0) wake(ctrl, C.ENGINE_WAKE);
-    if (this.decoder !== null) this.buf = (this.buf as string) + this.decoder.write(bytes);
-    else this.buf = (this.buf as Buffer).length === 0 ? bytes : Buffer.concat([this.buf as Buffer, bytes]);
+    this.pullOnce();
     return true;
+  }
+
+  /** Move everything in the ring into the local buffer (text decodes straight from the ring). */
+  private pullOnce(): void {
+    const ctrl = this.ch.ctrl;
+    const decoder = this.decoder;
+    if (decoder !== null) {
+      let text = '';
+      ringDrain(ctrl, this.ch.recv, C.RECV_HEAD, C.RECV_TAIL, (part) => { text += decoder.write(part as Buffer); });
+      this.buf = (this.buf as string) + text;
+    } else {
+      const bytes = ringRead(ctrl, this.ch.recv, C.RECV_HEAD, C.RECV_TAIL);
+      this.buf = (this.buf as Buffer).length === 0 ? bytes : Buffer.concat([this.buf as Buffer, bytes]);
+    }
+    if (Atomics.load(ctrl, C.RECV_WAIT) !== 0) wake(ctrl, C.ENGINE_WAKE);
   }
 
   private pullAll(): void {
     // read(-1) collects to EOF, so the limit does not apply.
     const ctrl = this.ch.ctrl;
-    while (ringUsed(ctrl, C.RECV_HEAD, C.RECV_TAIL) > 0) {
-      const bytes = ringRead(ctrl, this.ch.recv, C.RECV_HEAD, C.RECV_TAIL);
-      if (Atomics.load(ctrl, C.RECV_WAIT) !== 0) wake(ctrl, C.ENGINE_WAKE);
-      if (this.decoder !== null) this.buf = (this.buf as string) + this.decoder.write(bytes);
-      else this.buf = Buffer.concat([this.buf as Buffer, bytes]);
-    }
+    while (ringUsed(ctrl, C.RECV_HEAD, C.RECV_TAIL) > 0) this.pullOnce();
     if (this.decoder !== null && this.peerClosed()) this.buf = (this.buf as string) + this.decoder.end();
   }
 

@@ -104,10 +104,22 @@ function acceptTable(policy: NegotiationPolicy): Uint8Array {
   return table;
 }
 
+/** The per-option byte: our side's state code in bits 0-2, the peer's in bits 4-6. */
+const STATE_MASK = 0x77;
+/** Bits 3 and 7: that side has been enabled at least once (see {@link Negotiator.firstEnable}). */
+const EVER_MASK = 0x88;
+/** Options below this live in the always-present table (every option a server negotiates by default). */
+const LOW = 64;
+
 /** Both sides of all 256 options, and the policy that answers requests. */
 export class Negotiator {
-  /** RFC 1143 state codes: [0, 256) our side, [256, 512) the peer's. */
-  private readonly states = new Uint8Array(512);
+  /**
+   * One byte per option for both sides (see STATE_MASK and EVER_MASK):
+   * options [0, 64) here (64 bytes stay inside the V8 heap object), the
+   * rest in {@link high}, created when one of them is first touched.
+   */
+  private readonly low = new Uint8Array(LOW);
+  private high: Uint8Array | null = null;
   private accept: Uint8Array;
   private acceptShared = true;
   /** How many sides are WANTYES/WANTNO, kept up to date by `apply`. */
@@ -115,6 +127,22 @@ export class Negotiator {
 
   constructor(policy: NegotiationPolicy) {
     this.accept = acceptTable(policy);
+  }
+
+  private byteOf(o: number): number {
+    if (o < LOW) return this.low[o]!;
+    return this.high === null ? 0 : this.high[o - LOW]!;
+  }
+
+  private setByte(o: number, b: number): void {
+    if (o < LOW) this.low[o] = b;
+    else if (this.high !== null) this.high[o - LOW] = b;
+    else if (b !== 0) (this.high = new Uint8Array(256 - LOW))[o - LOW] = b;
+  }
+
+  private code(side: Side, opt: number): number {
+    const b = this.byteOf(opt & 0xff);
+    return (side === 'local' ? b : b >> 4) & 7;
   }
 
   /** Change the policy for one side of one option. */
@@ -135,7 +163,7 @@ export class Negotiator {
 
   /** The RFC 1143 state of one side. */
   state(side: Side, opt: number): QSide {
-    return SIDES[this.states[(side === 'local' ? LOCAL : REMOTE) + (opt & 0xff)]!]!;
+    return SIDES[this.code(side, opt)]!;
   }
 
   /** True when that side of the option is enabled. */
@@ -153,11 +181,26 @@ export class Negotiator {
     return this.pendingSides;
   }
 
+  /**
+   * Record that this side of the option is enabled; true the first time
+   * only (for automatic follow-up requests). {@link reset} keeps the record.
+   */
+  firstEnable(side: Side, opt: number): boolean {
+    const o = opt & 0xff;
+    const bit = side === 'local' ? 0x08 : 0x80;
+    const b = this.byteOf(o);
+    if ((b & bit) !== 0) return false;
+    this.setByte(o, b | bit);
+    return true;
+  }
+
   /** Options whose state is not NO on some side, ascending. */
   private touched(): number[] {
     const out: number[] = [];
-    const st = this.states;
-    for (let o = 0; o < 256; o++) if (st[LOCAL + o] !== 0 || st[REMOTE + o] !== 0) out.push(o);
+    for (let o = 0; o < 256; o++) {
+      if (o === LOW && this.high === null) break;
+      if ((this.byteOf(o) & STATE_MASK) !== 0) out.push(o);
+    }
     return out;
   }
 
@@ -197,15 +240,17 @@ export class Negotiator {
 
   /** Forget everything (for example after the connection restarts). */
   reset(): void {
-    this.states.fill(0);
+    for (let o = 0; o < LOW; o++) this.low[o]! &= EVER_MASK;
+    if (this.high !== null) for (let o = 0; o < 256 - LOW; o++) this.high[o]! &= EVER_MASK;
     this.pendingSides = 0;
   }
 
   private apply(side: Side, opt: number, tr: QTransition, refused: boolean): NegotiationStep {
     const o = opt & 0xff;
-    const at = (side === 'local' ? LOCAL : REMOTE) + o;
-    const wasPending = isPending(SIDES[this.states[at]!]!);
-    this.states[at] = encodeSide(tr.next);
+    const shift = side === 'local' ? 0 : 4;
+    const b = this.byteOf(o);
+    const wasPending = isPending(SIDES[(b >> shift) & 7]!);
+    this.setByte(o, (b & ~(7 << shift)) | (encodeSide(tr.next) << shift));
     this.pendingSides += (isPending(tr.next) ? 1 : 0) - (wasPending ? 1 : 0);
     let send: Buffer | null = null;
     if (tr.send !== null) {

@@ -305,7 +305,8 @@ export class TelnetParser {
     }
     let buf = this.sbBuffer;
     if (buf === null || buf.length < needed) {
-      let size = buf === null ? 64 : buf.length * 2;
+      // The first run usually is the whole payload (its IAC SE follows).
+      let size = buf === null ? Math.max(16, needed) : buf.length * 2;
       while (size < needed) size *= 2;
       size = Math.min(size, this.maxSubnegotiation);
       const grown = Buffer.allocUnsafe(size);
@@ -319,13 +320,16 @@ export class TelnetParser {
   private finishSb(): void {
     const opt = this.sbOption;
     const discarded = this.sbDiscard;
-    const payload = this.sbLength === 0 || this.sbBuffer === null
-      ? Buffer.alloc(0)
-      : Buffer.from(this.sbBuffer.subarray(0, this.sbLength));
+    const buf = this.sbBuffer;
+    const len = this.sbLength;
+    // The buffer is handed over as the payload, never kept between
+    // subnegotiations: an idle connection holds none (a small pooled one
+    // would pin its whole 8 KiB pool slab). It grows by doubling, so it is
+    // less than twice the payload.
+    this.sbBuffer = null;
     this.resetSb();
-    // A large buffer is not kept between subnegotiations.
-    if (this.sbBuffer !== null && this.sbBuffer.length > 1024) this.sbBuffer = null;
     if (discarded) return;
+    const payload = len === 0 || buf === null ? Buffer.alloc(0) : buf.subarray(0, len);
     if (opt < 0) {
       this.problem('warning', ProblemCode.EMPTY_SB, 'IAC SB IAC SE with no option: ignored');
       return;

@@ -123,12 +123,16 @@ function isKnownCharset(name: string): boolean {
 
 /** A pure Telnet session. See the module comment. */
 export class TelnetSession {
+  // The three outputs are prototype methods that do nothing: the owner
+  // assigns its own functions (or a subclass overrides them), and a session
+  // carries no closures of its own.
+
   /** Bytes to send to the peer. Set by the owner before {@link receive}. */
-  onSend: (bytes: Buffer) => void = () => {};
+  onSend(bytes: Buffer): void {}
   /** In-band data received, as spans (views of the input where possible). */
-  onData: (span: Buffer) => void = () => {};
+  onData(span: Buffer): void {}
   /** Every other event. */
-  onEvent: (event: SessionEvent) => void = () => {};
+  onEvent(event: SessionEvent): void {}
 
   readonly role: Role;
   /** Server: the names the next NEW_ENVIRON request asks for (from `environRequest`). */
@@ -137,16 +141,15 @@ export class TelnetSession {
   private readonly negotiator: Negotiator;
   private readonly opts: SessionOptions;
   private readonly autoRequest: boolean;
-  /** Options whose subnegotiation reply we await (a few at most: a plain array is smallest). */
-  private pendingSb: number[] = [];
+  /** Options whose subnegotiation reply we await (a few at most; null when none). */
+  private pendingSb: number[] | null = null;
   private rejectedLocal: Set<number> | null = null;
-  /** Option sides whose automatic request already went out (bit per side and option). */
-  private readonly autoDone = new Uint8Array(64);
   private rejectedRemote: Set<number> | null = null;
   private readonly ttype = new TtypeCycle();
   private linemodeObj: LinemodeState | null = null;
   private ttypeSent = 0;
-  private environQueue: Buffer[] = [];
+  /** NEW_ENVIRON SEND frames still to go, one after each reply (null when none). */
+  private environQueue: Buffer[] | null = null;
   private charsetRequested = false;
   private timingMarks = 0;
   /** Input bytes before the current chunk, and STATUS bytes already spent against them. */
@@ -243,7 +246,7 @@ export class TelnetSession {
 
   /** True while we wait for the peer's subnegotiation reply for `opt` (TTYPE, NEW_ENVIRON, CHARSET...). */
   pendingSubnegotiation(opt: number): boolean {
-    return this.pendingSb.includes(opt);
+    return this.pendingSb !== null && this.pendingSb.includes(opt);
   }
 
   /** Options whose peer requests we refused, per side (telnetlib3 `rejected_do` / `rejected_will`). */
@@ -253,7 +256,7 @@ export class TelnetSession {
 
   /** True when no option request and no subnegotiation reply is outstanding. */
   get settled(): boolean {
-    return this.negotiator.pendingCount() === 0 && this.pendingSb.length === 0 && this.environQueue.length === 0;
+    return this.negotiator.pendingCount() === 0 && this.pendingSb === null && this.environQueue === null;
   }
 
   /** The peer sends BINARY to us (RFC 856): received bytes are not NVT text. */
@@ -423,7 +426,7 @@ export class TelnetSession {
     if (!this.remoteEnabled(Opt.NEW_ENVIRON)) return false;
     const frames = encodeEnvironSend(names);
     if (frames.length === 0) return false;
-    this.environQueue = frames.slice(1);
+    this.environQueue = frames.length > 1 ? frames.slice(1) : null;
     this.sbAwait(Opt.NEW_ENVIRON, true);
     this.sendSubnegotiation(Opt.NEW_ENVIRON, frames[0]!);
     return true;
@@ -462,9 +465,17 @@ export class TelnetSession {
   // ---------------------------------------------------------------- internals
 
   private sbAwait(opt: number, waiting: boolean): void {
-    const at = this.pendingSb.indexOf(opt);
-    if (waiting && at === -1) this.pendingSb.push(opt);
-    else if (!waiting && at !== -1) this.pendingSb.splice(at, 1);
+    const list = this.pendingSb;
+    if (list === null) {
+      if (waiting) this.pendingSb = [opt];
+      return;
+    }
+    const at = list.indexOf(opt);
+    if (waiting && at === -1) list.push(opt);
+    else if (!waiting && at !== -1) {
+      if (list.length === 1) this.pendingSb = null;
+      else list.splice(at, 1);
+    }
   }
 
   /** @internal */
@@ -548,15 +559,13 @@ export class TelnetSession {
     if (opt === Opt.BINARY && side === 'remote') this.parser.binary = enabled;
     if (!enabled) {
       this.sbAwait(opt, false);
-      if (opt === Opt.NEW_ENVIRON && side === 'remote') this.environQueue = [];
+      if (opt === Opt.NEW_ENVIRON && side === 'remote') this.environQueue = null;
     }
     this.emit({ type: 'option', side, option: opt, enabled });
     if (enabled && this.autoRequest) {
       // Automatic requests go out the first time an option is enabled only:
       // a peer toggling WILL/WONT must not make us send more than it sends.
-      const bit = (side === 'local' ? 0 : 256) + opt;
-      if ((this.autoDone[bit >> 3]! & (1 << (bit & 7))) === 0) {
-        this.autoDone[bit >> 3]! |= 1 << (bit & 7);
+      if (this.negotiator.firstEnable(side, opt)) {
         this.onEnabled(side, opt);
       }
     }
@@ -679,7 +688,9 @@ export class TelnetSession {
     if (this.role !== 'server' || !this.remoteEnabled(Opt.TTYPE)) return this.unsolicited(Opt.TTYPE, 'IS without DO TTYPE');
     this.sbAwait(Opt.TTYPE, false);
     const step = this.ttype.next(d.value.name);
-    this.emit({ type: 'ttype', name: d.value.name, index: this.ttype.names.length, term: step.term, done: !step.again });
+    const names = this.ttype.names;
+    // The name as stored (a repeated name is one shared string).
+    this.emit({ type: 'ttype', name: names[names.length - 1]!, index: names.length, term: step.term, done: !step.again });
     if (step.again && this.autoRequest) this.requestTerminalType();
   }
 
@@ -740,7 +751,9 @@ export class TelnetSession {
         : new Set([...DEFAULT_ENVIRON_ALLOW, ...this.environRequest.filter((n) => n.name !== '').map((n) => n.name.toUpperCase())]);
     const { accepted, dropped } = filterEnviron(msg.vars, allow);
     if (msg.kind === 'IS') {
-      const next = this.environQueue.shift();
+      const queue = this.environQueue;
+      const next = queue?.shift();
+      if (queue !== null && queue.length === 0) this.environQueue = null;
       if (next !== undefined) this.sendSubnegotiation(opt, next);
       else this.sbAwait(opt, false);
     }
@@ -781,7 +794,7 @@ export class TelnetSession {
         return;
       }
       case 'accepted': {
-        if (!this.pendingSb.includes(Opt.CHARSET)) {
+        if (!this.pendingSubnegotiation(Opt.CHARSET)) {
           return this.warn(ProblemCode.UNSOLICITED_SB, `CHARSET ACCEPTED ${msg.name} without our REQUEST: ignored`, Opt.CHARSET);
         }
         this.sbAwait(Opt.CHARSET, false);

@@ -73,11 +73,16 @@ export interface TtypeStep {
  * unsolicited after the cycle stopped (it then replaces the last slot).
  */
 export class TtypeCycle {
-  /** Every name received, in order (`ttype1` is `names[0]`). */
-  readonly names: string[] = [];
+  /** Grown one exact-size copy per name: a pushed-to array keeps 17 slots. */
+  private list: string[] | null = null;
   private count = 1;
   private finished = false;
   private term = '';
+
+  /** Every name received, in order (`ttype1` is `names[0]`). */
+  get names(): string[] {
+    return this.list ??= [];
+  }
 
   /** True once the cycle has stopped. */
   get done(): boolean {
@@ -91,9 +96,19 @@ export class TtypeCycle {
 
   /** Record one reply and decide whether to ask again. */
   next(name: string): TtypeStep {
-    const names = this.names;
     const count = this.count;
-    names[count - 1] = name;
+    let names = this.names;
+    // A repeated name keeps one string (clients repeat the last one to end the cycle).
+    const seen = names.indexOf(name);
+    if (seen !== -1) name = names[seen]!;
+    if (count - 1 < names.length) {
+      names[count - 1] = name;
+    } else {
+      const grown = new Array<string>(names.length + 1);
+      for (let i = 0; i < names.length; i++) grown[i] = names[i]!;
+      grown[names.length] = name;
+      this.list = names = grown;
+    }
     if (name !== '') this.term = name;
     if (this.finished) return { again: false, term: this.term };
     const previous = count > 1 ? names[count - 2] : undefined;

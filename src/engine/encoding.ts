@@ -71,17 +71,34 @@ class AsciiDecoder implements TextDecoderLike {
   }
 }
 
+/**
+ * UTF-8 without a StringDecoder (and its native buffer) while chunks end on
+ * an ASCII byte, which is when nothing can be held back: such a chunk decodes
+ * exactly as `toString('utf8')`. The StringDecoder comes in for a chunk that
+ * ends otherwise and goes again after one that ends on ASCII (it then holds
+ * nothing).
+ */
 class Utf8Decoder implements TextDecoderLike {
-  private readonly decoder = new StringDecoder('utf8');
+  private decoder: StringDecoder | null = null;
 
   constructor(private readonly errors: EncodingErrors) {}
 
   write(buf: Buffer): { text: string; bad: boolean } {
-    return this.clean(this.decoder.write(buf));
+    if (buf.length === 0) return { text: '', bad: false };
+    const endsAscii = buf[buf.length - 1]! < 0x80;
+    if (this.decoder === null) {
+      if (endsAscii) return this.clean(buf.toString('utf8'));
+      this.decoder = new StringDecoder('utf8');
+    }
+    const text = this.decoder.write(buf);
+    if (endsAscii) this.decoder = null;
+    return this.clean(text);
   }
 
   end(): { text: string; bad: boolean } {
-    return this.clean(this.decoder.end());
+    const decoder = this.decoder;
+    this.decoder = null;
+    return this.clean(decoder === null ? '' : decoder.end());
   }
 
   private clean(text: string): { text: string; bad: boolean } {
@@ -110,12 +127,21 @@ class IconvDecoder implements TextDecoderLike {
 /** A streaming decoder for `name` (already normalised). */
 export function makeDecoder(name: string, errors: EncodingErrors = 'replace'): TextDecoderLike {
   if (name === 'utf-8') return new Utf8Decoder(errors);
-  if (name === 'us-ascii') return new AsciiDecoder(errors);
-  if (name === 'latin1') {
-    return { write: (b) => ({ text: b.toString('latin1'), bad: false }), end: () => ({ text: '', bad: false }) };
-  }
+  if (name === 'us-ascii') return ASCII_DECODERS[errors] ?? new AsciiDecoder(errors);
+  if (name === 'latin1') return LATIN1_DECODER;
   return new IconvDecoder(name);
 }
+
+// Stateless decoders, shared by every connection.
+const ASCII_DECODERS: Record<EncodingErrors, TextDecoderLike> = {
+  replace: new AsciiDecoder('replace'),
+  ignore: new AsciiDecoder('ignore'),
+  strict: new AsciiDecoder('strict'),
+};
+const LATIN1_DECODER: TextDecoderLike = {
+  write: (b) => ({ text: b.toString('latin1'), bad: false }),
+  end: () => ({ text: '', bad: false }),
+};
 
 /**
  * Encode text. Characters the encoding lacks become `?` (`replace`), are

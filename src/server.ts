@@ -9,7 +9,7 @@ import net from 'node:net';
 import { TelnetClosedError, TelnetError } from './protocol/errors.js';
 import { type DataSink, type EngineOptions, EngineConnection, sessionOptionsFor } from './engine/connection.js';
 import type { SessionOptions } from './protocol/session.js';
-import { ServerNegotiation } from './engine/negotiation.js';
+import { type NegotiationOutcome, ServerNegotiation } from './engine/negotiation.js';
 import type { TelnetReader } from './engine/reader.js';
 import type { TelnetWriter } from './engine/writer.js';
 
@@ -157,46 +157,44 @@ export class TelnetServer {
     await Promise.all([...this.live].map((c) => c.closed));
   }
 
+  /** One function for every connection of this server: forget a closed connection. */
+  private readonly connectionClosed = (conn: EngineConnection): void => {
+    this.live.delete(conn);
+    // Everything closed within the grace period: no timer may outlive the server.
+    if (this.live.size === 0 && this.graceTimer !== null) { clearTimeout(this.graceTimer); this.graceTimer = null; }
+  };
+
   private accept(socket: net.Socket): void {
     const max = this.options.maxConnections ?? 10000;
     if (this.closing || this.live.size >= max) {
       socket.destroy();
       return;
     }
-    const { shell, timeout = 300000, connectMaxwait = 4000, lineMode = false, neverSendGa = false } = this.options;
+    const { timeout = 300000, connectMaxwait = 4000, lineMode = false, neverSendGa = false } = this.options;
     const custom = this.options.sinkFactory?.(this.options.encoding ?? 'utf8');
     const conn = new EngineConnection('server', this.engineOptions, this.sessionOptions, custom?.sink);
     custom?.bind(conn);
     conn.writer.neverSendGa = neverSendGa;
     this.live.add(conn);
-    void conn.closed.then(() => {
-      this.live.delete(conn);
-      // Everything closed within the grace period: no timer may outlive the server.
-      if (this.live.size === 0 && this.graceTimer !== null) { clearTimeout(this.graceTimer); this.graceTimer = null; }
-    });
+    conn.closeHook = this.connectionClosed;
     conn.attach(socket);
-    const log = conn.logger;
-    log.info(`connection from ${socket.remoteAddress}:${socket.remotePort}`);
-    if (timeout > 0) {
-      const onIdle = (): void => {
-        log.info(`idle timeout after ${conn.idleTimeout} ms`);
-        conn.writer.write(conn.binary ? Buffer.from(TIMEOUT_MESSAGE, 'latin1') : TIMEOUT_MESSAGE);
-        conn.writer.close();
-      };
-      conn.setIdleTimeout(timeout, onIdle);
-    }
+    conn.logger.info(`connection from ${socket.remoteAddress}:${socket.remotePort}`);
+    if (timeout > 0) conn.setIdleTimeout(timeout, idleTimeout);
     const neg = new ServerNegotiation(conn, { lineMode, maxwait: connectMaxwait });
     neg.start();
-    void neg.done.then((outcome) => {
-      if (outcome === 'closed') return;
-      if (this.options.onNegotiated !== undefined) {
-        this.options.onNegotiated(conn);
-        return;
-      }
-      const streams: TelnetStreams = { reader: conn.reader, writer: conn.writer };
-      this.announce(streams);
-      if (shell !== undefined) void this.runShell(conn, shell, streams);
-    });
+    void neg.done.then((outcome) => this.negotiated(conn, outcome));
+  }
+
+  private negotiated(conn: EngineConnection, outcome: NegotiationOutcome): void {
+    if (outcome === 'closed') return;
+    if (this.options.onNegotiated !== undefined) {
+      this.options.onNegotiated(conn);
+      return;
+    }
+    const streams: TelnetStreams = { reader: conn.reader, writer: conn.writer };
+    this.announce(streams);
+    const shell = this.options.shell;
+    if (shell !== undefined) runShell(conn, shell, streams);
   }
 
   private announce(streams: TelnetStreams): void {
@@ -205,16 +203,38 @@ export class TelnetServer {
     this.ready.push(streams);
     if (this.ready.length > CLIENT_QUEUE_MAX) this.ready.shift();
   }
+}
 
-  private async runShell(conn: EngineConnection, shell: Shell, streams: TelnetStreams): Promise<void> {
-    try {
-      await shell(streams.reader, streams.writer);
-    } catch (err) {
-      conn.logger.error(`shell failed: ${(err as Error).stack ?? String(err)}`);
-    } finally {
-      conn.writer.close();
-    }
+/** The idle timeout of every server connection. */
+function idleTimeout(conn: EngineConnection): void {
+  conn.logger.info(`idle timeout after ${conn.idleTimeout} ms`);
+  conn.writer.write(conn.binary ? Buffer.from(TIMEOUT_MESSAGE, 'latin1') : TIMEOUT_MESSAGE);
+  conn.writer.close();
+}
+
+/**
+ * Run the shell; the connection closes when it returns or throws. Not an
+ * async function: while the shell waits, a connection keeps only the
+ * reaction to its promise (two bound functions), not a suspended frame.
+ */
+function runShell(conn: EngineConnection, shell: Shell, streams: TelnetStreams): void {
+  let result: unknown;
+  try {
+    result = shell(streams.reader, streams.writer);
+  } catch (err) {
+    shellFailed.call(conn, err);
+    return;
   }
+  void Promise.resolve(result).then(shellDone.bind(conn), shellFailed.bind(conn));
+}
+
+function shellDone(this: EngineConnection): void {
+  this.writer.close();
+}
+
+function shellFailed(this: EngineConnection, err: unknown): void {
+  this.logger.error(`shell failed: ${(err as Error)?.stack ?? String(err)}`);
+  this.writer.close();
 }
 
 /** Create a Telnet server and start listening. */

@@ -17,6 +17,8 @@ import type { SessionEvent } from '../protocol/events.js';
 import { type SessionOptions, TelnetSession } from '../protocol/session.js';
 import { type EncodingErrors, encodingFromLang, isEncodingSupported, normalizeEncoding } from './encoding.js';
 import { type Logger, hexdump, silentLogger } from './logger.js';
+import { ExtraInfo } from './extra-info.js';
+import { type IdleEntry, type IdleList, monotonicNow, setIdle, touchIdle } from './idle-timers.js';
 import { TelnetReader } from './reader.js';
 import { TelnetWriter } from './writer.js';
 
@@ -56,36 +58,91 @@ export interface DataSink {
   setException(err: Error): void;
   /** The incoming encoding changed (text connections). */
   setEncoding(name: string): void;
-  /** Set by the connection: the sink asks to stop / resume reading the socket. */
+  /**
+   * Set by the connection: the sink asks to stop / resume reading the
+   * socket. Call them as methods of the sink (`this.onPause()`): they are
+   * shared by every connection and find theirs through the sink.
+   */
   onPause: () => void;
   onResume: () => void;
 }
 
+/**
+ * @internal A negotiation driver attached to a connection (the server's):
+ * told of each session event, of the end of each received chunk, and of the
+ * close, through methods instead of per-connection closures.
+ */
+export interface ConnectionDriver {
+  onSessionEvent(ev: SessionEvent): void;
+  afterReceive(): void;
+  onConnectionClosed(): void;
+}
+
 type Waiter = { check: () => boolean; resolve: () => void; reject: (e: Error) => void };
 
-/** The glue object behind a reader/writer pair. */
-export class EngineConnection {
+/** `ttype1`... as constants: one string for every connection. */
+const TTYPE_KEYS = Array.from({ length: 9 }, (_, i) => `ttype${i}`);
+
+/** Where a socket's shared listeners find their connection. */
+const kConn = Symbol('telnetlib3.connection');
+type OwnedSocket = Socket & { [kConn]?: EngineConnection };
+
+/** Where a sink's shared flow-control callbacks find their connection. */
+const sinkOwner = new WeakMap<DataSink, EngineConnection>();
+
+/**
+ * The session of an engine connection: its three outputs are methods that
+ * call the connection, instead of three closures per connection.
+ */
+class EngineSession extends TelnetSession {
+  constructor(options: SessionOptions, private readonly conn: EngineConnection) {
+    super(options);
+  }
+
+  override onSend(bytes: Buffer): void {
+    this.conn.send(bytes);
+  }
+
+  override onData(span: Buffer): void {
+    this.conn.sink.feedData(span);
+  }
+
+  override onEvent(ev: SessionEvent): void {
+    this.conn.handleSessionEvent(ev);
+  }
+}
+
+/**
+ * The glue object behind a reader/writer pair.
+ *
+ * Memory: a server may hold tens of thousands of these, so nothing here is
+ * a per-connection closure (socket listeners, session outputs and the sink's
+ * flow control are shared functions), rarely used parts (listener lists,
+ * waiters, the `closed` promise) are created on first use, and the idle
+ * timeout is a place in a shared list (idle-timers.ts), not a Node timer.
+ */
+export class EngineConnection implements IdleEntry {
   readonly session: TelnetSession;
   readonly reader: TelnetReader;
   /** Where in-band data goes: the reader, or the blocking API's shared-memory ring. */
   readonly sink: DataSink;
   readonly writer: TelnetWriter;
-  readonly extra = new Map<string, unknown>();
+  readonly extra = new ExtraInfo(8);
   readonly logger: Logger;
   readonly role: 'server' | 'client';
   readonly connectedAt = Date.now();
-  lastInputAt = Date.now();
+  /** Monotonic ms ({@link monotonicNow}) of the last input (of the connect before any). */
+  lastInput = monotonicNow();
   rxBytes = 0;
   txBytes = 0;
   /** Set once the peer sent FIN: it can send nothing more. */
   peerEnded = false;
   /** Set once the connection is closed; resolves {@link closed}. */
   isClosed = false;
-  readonly closed: Promise<void>;
-  /** Event listeners added by the role's negotiation driver and by the writer's callbacks. */
-  readonly listeners: Array<(ev: SessionEvent) => void> = [];
-  /** Run after each received chunk is processed (negotiation drivers). */
-  readonly afterReceive: Array<() => void> = [];
+  /** @internal The negotiation driver, while it needs to hear about this connection. */
+  driver: ConnectionDriver | null = null;
+  /** @internal Called once when the connection closes (the server's bookkeeping). */
+  closeHook: ((conn: EngineConnection) => void) | null = null;
 
   private readonly encodingWanted: string | null;
   /** Encoding error handling for both directions. */
@@ -93,15 +150,26 @@ export class EngineConnection {
   private forceBinary: boolean;
   private negotiatedEncoding: string | null;
   private readonly trace: ((m: string) => void) | null;
-  private waiters: Waiter[] = [];
+  private waiters: Waiter[] | null = null;
+  private listenerList: Array<(ev: SessionEvent) => void> | null = null;
+  private afterList: Array<() => void> | null = null;
   private socket: Socket | null = null;
   /** Output collected while a received chunk is processed (null: write at once). */
   private outBatch: Buffer[] | null = null;
   private readerPaused = false;
   private outputPaused = false;
-  private resolveClosed!: () => void;
-  private idleTimer: NodeJS.Timeout | null = null;
+  private closedPromise: Promise<void> | null = null;
+  private resolveClosed: (() => void) | null = null;
   private idleMs = 0;
+  private onIdle: ((conn: EngineConnection) => void) | null = null;
+  /** @internal idle-timers.ts */
+  idleList: IdleList | null = null;
+  /** @internal idle-timers.ts */
+  idlePrev: IdleEntry | null = null;
+  /** @internal idle-timers.ts */
+  idleNext: IdleEntry | null = null;
+  /** @internal idle-timers.ts */
+  idleFrom = 0;
 
   /**
    * @param sessionOptions the core's options, from {@link sessionOptionsFor};
@@ -124,7 +192,7 @@ export class EngineConnection {
     this.encodingErrors = options.encodingErrors ?? 'replace';
     this.forceBinary = options.forceBinary ?? false;
     this.trace = options.traceBytes ? (m) => (this.logger.trace ?? this.logger.debug).call(this.logger, m) : null;
-    this.session = new TelnetSession(sessionOptions);
+    this.session = new EngineSession(sessionOptions, this);
     const readerOptions: ConstructorParameters<typeof TelnetReader>[0] = {
       encoding: this.encodingWanted === null ? false : this.incomingEncoding(),
       encodingErrors: this.encodingErrors,
@@ -134,11 +202,32 @@ export class EngineConnection {
     this.sink = sink ?? this.reader;
     if (sink !== undefined && this.encodingWanted !== null) sink.setEncoding(this.incomingEncoding());
     this.writer = new TelnetWriter(this);
-    this.closed = new Promise((resolve) => { this.resolveClosed = resolve; });
     this.extra.set('term', options.term === undefined ? 'unknown' : (typeof options.term === 'string' ? options.term : options.term[0] ?? 'unknown'));
     this.extra.set('cols', options.cols ?? 80);
     this.extra.set('rows', options.rows ?? 25);
-    this.wireSession();
+  }
+
+  /** Resolves when the connection is closed (created on first use). */
+  get closed(): Promise<void> {
+    if (this.closedPromise === null) {
+      this.closedPromise = this.isClosed ? Promise.resolve() : new Promise((resolve) => { this.resolveClosed = resolve; });
+    }
+    return this.closedPromise;
+  }
+
+  /** Event listeners (the blocking API's host adds one); created on first use. */
+  get listeners(): Array<(ev: SessionEvent) => void> {
+    return this.listenerList ??= [];
+  }
+
+  /** Run after each received chunk is processed (the client's negotiation); created on first use. */
+  get afterReceive(): Array<() => void> {
+    return this.afterList ??= [];
+  }
+
+  /** `Date.now()` of the last input (of the connect before any). */
+  get lastInputAt(): number {
+    return Date.now() - (monotonicNow() - this.lastInput);
   }
 
   /** True for a byte connection (`encoding: false`). */
@@ -169,21 +258,56 @@ export class EngineConnection {
     socket.setNoDelay(true);
     this.extra.set('peername', { address: socket.remoteAddress, port: socket.remotePort, family: socket.remoteFamily });
     this.extra.set('sockname', { address: socket.localAddress, port: socket.localPort, family: socket.localFamily });
-    this.sink.onPause = () => { this.readerPaused = true; this.updateFlow(); };
-    this.sink.onResume = () => { this.readerPaused = false; this.updateFlow(); };
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('drain', () => { if (this.outputPaused) { this.outputPaused = false; this.updateFlow(); } });
-    socket.on('end', () => this.onEnd());
-    socket.on('error', (err) => this.onError(err));
-    socket.on('close', () => this.onClose());
+    sinkOwner.set(this.sink, this);
+    this.sink.onPause = EngineConnection.sinkPause;
+    this.sink.onResume = EngineConnection.sinkResume;
+    (socket as OwnedSocket)[kConn] = this;
+    socket.on('data', EngineConnection.socketData);
+    socket.on('drain', EngineConnection.socketDrain);
+    socket.on('end', EngineConnection.socketEnd);
+    socket.on('error', EngineConnection.socketError);
+    socket.on('close', EngineConnection.socketClose);
+  }
+
+  // Shared listeners: `this` is the socket or the sink.
+  private static socketData(this: OwnedSocket, chunk: Buffer): void {
+    this[kConn]!.receive(chunk);
+  }
+
+  private static socketDrain(this: OwnedSocket): void {
+    const conn = this[kConn]!;
+    if (conn.outputPaused) { conn.outputPaused = false; conn.updateFlow(); }
+  }
+
+  private static socketEnd(this: OwnedSocket): void {
+    this[kConn]!.onEnd();
+  }
+
+  private static socketError(this: OwnedSocket, err: NodeJS.ErrnoException): void {
+    this[kConn]!.onError(err);
+  }
+
+  private static socketClose(this: OwnedSocket): void {
+    this[kConn]!.onClose();
+  }
+
+  private static sinkPause(this: DataSink): void {
+    const conn = sinkOwner.get(this);
+    if (conn !== undefined) { conn.readerPaused = true; conn.updateFlow(); }
+  }
+
+  private static sinkResume(this: DataSink): void {
+    const conn = sinkOwner.get(this);
+    if (conn !== undefined) { conn.readerPaused = false; conn.updateFlow(); }
   }
 
   /** Bytes from the socket. */
   receive(chunk: Buffer): void {
     if (this.isClosed) return;
     this.rxBytes += chunk.length;
-    this.lastInputAt = Date.now();
-    this.idleTimer?.refresh();
+    const now = monotonicNow();
+    this.lastInput = now;
+    if (this.idleList !== null) touchIdle(this, now);
     if (this.trace !== null) this.trace(`recv ${chunk.length} bytes\n${hexdump(chunk, '<<  ')}`);
     const socket = this.socket;
     // Replies to one chunk leave as one write: a 64 KiB chunk of DO TM makes
@@ -200,7 +324,13 @@ export class EngineConnection {
       this.outputPaused = true;
       this.updateFlow();
     }
-    for (const f of this.afterReceive) f();
+    this.afterChunk();
+  }
+
+  /** Tell the driver and the afterReceive hooks that a chunk (or EOF) was processed; re-check waiters. */
+  private afterChunk(): void {
+    this.driver?.afterReceive();
+    if (this.afterList !== null) for (const f of this.afterList) f();
     this.checkWaiters();
   }
 
@@ -263,12 +393,15 @@ export class EngineConnection {
     else this.onClose();
   }
 
-  /** Arm (ms > 0) or cancel (0) the idle timeout; `onIdle` runs when it fires. */
-  setIdleTimeout(ms: number, onIdle: () => void): void {
+  /**
+   * Arm (ms > 0) or cancel (0) the idle timeout: `onIdle(conn)` runs once
+   * `ms` pass without input (counted from now, restarted by each input).
+   */
+  setIdleTimeout(ms: number, onIdle: (conn: EngineConnection) => void): void {
     this.idleMs = ms;
     this.extra.set('timeout', ms);
-    if (this.idleTimer !== null) { clearTimeout(this.idleTimer); this.idleTimer = null; }
-    if (ms > 0 && !this.isClosed) this.idleTimer = setTimeout(onIdle, ms);
+    this.onIdle = ms > 0 && !this.isClosed ? onIdle : null;
+    setIdle(this, this.onIdle === null ? 0 : ms);
   }
 
   /** The idle timeout in force (ms; 0 = none). */
@@ -276,20 +409,28 @@ export class EngineConnection {
     return this.idleMs;
   }
 
+  /** @internal idle-timers.ts: the idle timeout expired. */
+  idleExpired(): void {
+    const onIdle = this.onIdle;
+    this.onIdle = null;
+    onIdle?.(this);
+  }
+
   /** Wait until `check()` holds; re-checked after every received chunk and option change. */
   waitUntil(check: () => boolean): Promise<true> {
     if (check()) return Promise.resolve(true);
     if (this.isClosed) return Promise.reject(new TelnetClosedError('Connection closed before the condition was met'));
     return new Promise<true>((resolve, reject) => {
-      this.waiters.push({ check, resolve: () => resolve(true), reject });
+      (this.waiters ??= []).push({ check, resolve: () => resolve(true), reject });
     });
   }
 
   /** Re-evaluate every waiter. */
   checkWaiters(): void {
-    if (this.waiters.length === 0) return;
+    const waiters = this.waiters;
+    if (waiters === null) return;
     const still: Waiter[] = [];
-    for (const w of this.waiters) {
+    for (const w of waiters) {
       let ok = false;
       try {
         ok = w.check();
@@ -300,7 +441,7 @@ export class EngineConnection {
       if (ok) w.resolve();
       else still.push(w);
     }
-    this.waiters = still;
+    this.waiters = still.length === 0 ? null : still;
   }
 
   /** Switch to a negotiated encoding (CHARSET or LANG); it applies where BINARY allows. */
@@ -312,14 +453,8 @@ export class EngineConnection {
     this.sink.setEncoding(this.incomingEncoding());
   }
 
-  private wireSession(): void {
-    const s = this.session;
-    s.onSend = (bytes) => this.send(bytes);
-    s.onData = (span) => this.sink.feedData(span);
-    s.onEvent = (ev) => this.onSessionEvent(ev);
-  }
-
-  private onSessionEvent(ev: SessionEvent): void {
+  /** @internal Every session event: bookkeeping, then the writer's callbacks, the listeners and the driver. */
+  handleSessionEvent(ev: SessionEvent): void {
     const log = this.logger;
     switch (ev.type) {
       case 'option':
@@ -340,7 +475,7 @@ export class EngineConnection {
         this.extra.set('rows', ev.rows);
         break;
       case 'ttype':
-        this.extra.set(`ttype${ev.index}`, ev.name);
+        this.extra.set(TTYPE_KEYS[ev.index] ?? `ttype${ev.index}`, ev.name);
         if (ev.term !== '') this.extra.set('TERM', ev.term);
         break;
       case 'tspeed':
@@ -373,7 +508,9 @@ export class EngineConnection {
       default:
         break;
     }
-    for (const l of this.listeners) l(ev);
+    this.writer.dispatch(ev);
+    if (this.listenerList !== null) for (const l of this.listenerList) l(ev);
+    this.driver?.onSessionEvent(ev);
     // RFC 727 / telnetlib3: a server told DO LOGOUT logs the user out. The
     // WILL LOGOUT answer is already queued; callbacks have seen the event.
     if (ev.type === 'logout' && this.role === 'server' && ev.verb === Cmd.DO) this.writer.close();
@@ -390,8 +527,7 @@ export class EngineConnection {
     this.peerEnded = true;
     this.session.end();
     this.sink.feedEof();
-    for (const f of this.afterReceive) f();
-    this.checkWaiters();
+    this.afterChunk();
     // A server keeps its write side open after the client's FIN (it may
     // still say goodbye; the shell closes). A client treats the server's FIN
     // as the end of the session (as telnetlib3): it finishes sending and
@@ -411,19 +547,27 @@ export class EngineConnection {
   private onClose(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    if (this.idleTimer !== null) { clearTimeout(this.idleTimer); this.idleTimer = null; }
+    this.onIdle = null;
+    setIdle(this, 0);
     this.session.end();
     this.sink.feedEof();
-    const err = new TelnetClosedError('Connection closed');
     const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) {
-      // A condition that became true at the last moment still counts.
-      let ok = false;
-      try { ok = w.check(); } catch { ok = false; }
-      if (ok) w.resolve();
-      else w.reject(err);
+    this.waiters = null;
+    if (waiters !== null) {
+      const err = new TelnetClosedError('Connection closed');
+      for (const w of waiters) {
+        // A condition that became true at the last moment still counts.
+        let ok = false;
+        try { ok = w.check(); } catch { ok = false; }
+        if (ok) w.resolve();
+        else w.reject(err);
+      }
     }
-    this.resolveClosed();
+    this.resolveClosed?.();
+    this.resolveClosed = null;
+    this.driver?.onConnectionClosed();
+    const hook = this.closeHook;
+    this.closeHook = null;
+    hook?.(this);
   }
 }

@@ -20,7 +20,7 @@
 import { Opt } from '../protocol/constants.js';
 import { DEFAULT_ENVIRON_REQUEST } from '../protocol/options/environ.js';
 import type { SessionEvent } from '../protocol/events.js';
-import type { EngineConnection } from './connection.js';
+import type { ConnectionDriver, EngineConnection } from './connection.js';
 
 /** Client names that mark a MUD client (no WILL ECHO for them). */
 const MUD_TERMINALS = new Set([
@@ -38,8 +38,13 @@ export interface ServerNegotiationOptions {
   maxwait: number;
 }
 
-/** Drives a server connection's option demands; `done` resolves when the shell may start. */
-export class ServerNegotiation {
+/**
+ * Drives a server connection's option demands; `done` resolves when the
+ * shell may start. It is the connection's driver (told of events, chunks
+ * and the close) until the connection settles or closes, then lets go, so
+ * an idle connection keeps nothing of it.
+ */
+export class ServerNegotiation implements ConnectionDriver {
   readonly done: Promise<NegotiationOutcome>;
   private resolve!: (o: NegotiationOutcome) => void;
   private advanced = false;
@@ -48,21 +53,37 @@ export class ServerNegotiation {
   private finished = false;
   private timer: NodeJS.Timeout | null = null;
 
-  private readonly listener = (ev: SessionEvent): void => this.onEvent(ev);
-  private readonly checker = (): void => this.check();
-
   constructor(private readonly conn: EngineConnection, private readonly opts: ServerNegotiationOptions) {
     this.done = new Promise((r) => { this.resolve = r; });
-    conn.listeners.push(this.listener);
-    conn.afterReceive.push(this.checker);
+    conn.driver = this;
   }
 
   /** Send the opening demand and arm the deadline. */
   start(): void {
     const s = this.conn.session;
     s.requestRemote(Opt.TTYPE, true);
-    this.timer = setTimeout(() => this.finish('timeout'), this.opts.maxwait);
-    void this.conn.closed.then(() => this.finish('closed'));
+    this.timer = setTimeout(timedOut, this.opts.maxwait, this);
+  }
+
+  /** @internal ConnectionDriver */
+  onSessionEvent(ev: SessionEvent): void {
+    this.onEvent(ev);
+  }
+
+  /** @internal ConnectionDriver */
+  afterReceive(): void {
+    this.check();
+  }
+
+  /** @internal ConnectionDriver */
+  onConnectionClosed(): void {
+    this.finish('closed');
+  }
+
+  /** @internal the deadline passed. */
+  timedOut(): void {
+    this.timer = null;
+    this.finish('timeout');
   }
 
   /** Called after each received chunk: advance the sequence and check for completion. */
@@ -113,10 +134,7 @@ export class ServerNegotiation {
   }
 
   private detach(): void {
-    const l = this.conn.listeners.indexOf(this.listener);
-    if (l !== -1) this.conn.listeners.splice(l, 1);
-    const c = this.conn.afterReceive.indexOf(this.checker);
-    if (c !== -1) this.conn.afterReceive.splice(c, 1);
+    if (this.conn.driver === this) this.conn.driver = null;
   }
 
   private onEvent(ev: SessionEvent): void {
@@ -150,6 +168,10 @@ export class ServerNegotiation {
     }
     this.resolve(outcome);
   }
+}
+
+function timedOut(neg: ServerNegotiation): void {
+  neg.timedOut();
 }
 
 /** Options for the client's negotiation. */

@@ -10,6 +10,7 @@ import type { SessionEvent } from '../protocol/events.js';
 import type { TelnetSession, TerminalMode } from '../protocol/session.js';
 import type { EngineConnection } from './connection.js';
 import { encodeText } from './encoding.js';
+import { monotonicNow } from './idle-timers.js';
 import {
   type OptionKey, type OptionView, type PendingView, type WaitForSpec, resolveOption,
 } from './options-view.js';
@@ -30,19 +31,29 @@ export class TelnetWriter {
   private slcCallbacks: Map<number, SlcCallback> | null = null;
   private closing = false;
 
-  /** Our side of each option. */
-  readonly localOption: OptionView;
-  /** The peer's side of each option. */
-  readonly remoteOption: OptionView;
-  /** Requests of ours awaiting an answer (either side) and awaited subnegotiation replies. */
-  readonly pendingOption: PendingView;
+  // The option views are made on first use (most shells never look).
+  private localView: OptionView | null = null;
+  private remoteView: OptionView | null = null;
+  private pendingView: PendingView | null = null;
 
+  /** The connection calls {@link dispatch} with every session event. */
   constructor(conn: EngineConnection) {
     this.conn = conn;
-    this.localOption = new SideView(conn.session, 'local');
-    this.remoteOption = new SideView(conn.session, 'remote');
-    this.pendingOption = new PendingOptions(conn.session);
-    conn.listeners.push((ev) => this.dispatch(ev));
+  }
+
+  /** Our side of each option. */
+  get localOption(): OptionView {
+    return this.localView ??= new SideView(this.conn.session, 'local');
+  }
+
+  /** The peer's side of each option. */
+  get remoteOption(): OptionView {
+    return this.remoteView ??= new SideView(this.conn.session, 'remote');
+  }
+
+  /** Requests of ours awaiting an answer (either side) and awaited subnegotiation replies. */
+  get pendingOption(): PendingView {
+    return this.pendingView ??= new PendingOptions(this.conn.session);
   }
 
   /** The protocol core behind this connection (for anything not wrapped here). */
@@ -82,7 +93,7 @@ export class TelnetWriter {
 
   /** Milliseconds since the peer last sent anything. */
   get idle(): number {
-    return Date.now() - this.conn.lastInputAt;
+    return monotonicNow() - this.conn.lastInput;
   }
 
   /** Milliseconds since the connection was made. */
@@ -285,7 +296,9 @@ export class TelnetWriter {
     return data;
   }
 
-  private dispatch(ev: SessionEvent): void {
+  /** @internal A session event, for the registered callbacks. */
+  dispatch(ev: SessionEvent): void {
+    if (this.iacCallbacks === null && this.extCallbacks === null && this.slcCallbacks === null) return;
     try {
       this.dispatchUnsafe(ev);
     } catch (err) {
@@ -295,7 +308,6 @@ export class TelnetWriter {
   }
 
   private dispatchUnsafe(ev: SessionEvent): void {
-    if (this.iacCallbacks === null && this.extCallbacks === null && this.slcCallbacks === null) return;
     const ext = (opt: number, ...args: unknown[]): void => { this.extCallbacks?.get(opt)?.(...args); };
     switch (ev.type) {
       case 'command': this.iacCallbacks?.get(ev.command)?.(ev.command); break;

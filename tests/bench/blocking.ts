@@ -12,7 +12,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { TelnetConnection } from '../../src/sync/index.js';
-import { rawReceive, startSender } from './bulk-async.js';
+import { WARMUP_TRANSFERS, rawReceive, startSender } from './bulk-async.js';
 import type { Benchmark } from './harness.js';
 
 const RR_SERVER = fileURLToPath(new URL('./rr-server.js', import.meta.url));
@@ -126,8 +126,10 @@ function bulk(kind: 'ascii' | 'binary'): Benchmark {
     async warmup() {
       raw = await startSender('raw', kind);
       tel = await startSender('telnet', kind);
-      await rawReceive(raw.port);
-      blockingReceive(tel.port, kind === 'ascii');
+      for (let i = 0; i < WARMUP_TRANSFERS; i++) {
+        await rawReceive(raw.port);
+        blockingReceive(tel.port, kind === 'ascii');
+      }
     },
     async run() {
       const [rb, rms] = await rawReceive(raw!.port);

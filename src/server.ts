@@ -125,7 +125,8 @@ export class TelnetServer {
 
   /**
    * The next connection whose negotiation finished (FIFO; at most 1,000 are
-   * kept, the oldest dropped first). Rejects with `TelnetClosedError` once
+   * kept, the oldest dropped first, and one that closes while it waits is
+   * dropped). Rejects with `TelnetClosedError` once
    * the server is closed, so an accept loop ends.
    */
   waitForClient(): Promise<TelnetStreams> {
@@ -160,6 +161,11 @@ export class TelnetServer {
   /** One function for every connection of this server: forget a closed connection. */
   private readonly connectionClosed = (conn: EngineConnection): void => {
     this.live.delete(conn);
+    // A connection nobody took from the queue must not be kept once it closed.
+    if (this.ready.length > 0) {
+      const at = this.ready.findIndex((r) => r.writer === conn.writer);
+      if (at !== -1) this.ready.splice(at, 1);
+    }
     // Everything closed within the grace period: no timer may outlive the server.
     if (this.live.size === 0 && this.graceTimer !== null) { clearTimeout(this.graceTimer); this.graceTimer = null; }
   };

@@ -568,6 +568,18 @@ t.test('server API: address, port 0, clients, waitForClient FIFO, close and wait
   t.equal(err.code, 'ERR_TELNET_CONNECTION_REFUSED');
 });
 
+t.test('server API: a queued connection that closes before waitForClient is dropped from the queue', async (t) => {
+  // A shell that ends at EOF, so the server side closes when the client does.
+  const server = await startServer(t, { shell: async (reader) => { await reader.read(-1); } });
+  const gone = await connect(t, server.port, { term: 'gone' });
+  await within(until(() => server.clients.length === 1, 2000, 'first negotiated'), 2500, 'first queued');
+  gone.writer.close();
+  await within(until(() => server.clients.length === 0, 2000, 'first closed'), 2500, 'first pruned');
+  await connect(t, server.port, { term: 'stays' });
+  const w = await within(server.waitForClient(), 2000, 'queued client');
+  t.equal(w.writer.getExtraInfo('TERM'), 'stays', 'the closed connection was not handed out');
+});
+
 t.test('server idle timeout writes Timeout. and closes', async (t) => {
   for (const encoding of ['utf8', false] as const) {
     const server = await startServer(t, { timeout: 300, encoding });

@@ -117,7 +117,8 @@ export async function openConnection(host = 'localhost', port = 23, options: Cli
       try {
         await shell(streams.reader, streams.writer);
       } catch (err) {
-        conn.logger.error(`client shell failed: ${(err as Error).stack ?? String(err)}`);
+        conn.logger.error(`client shell failed: ${(err as Error)?.stack ?? String(err)}`);
+        conn.reportError(err);
       } finally {
         conn.writer.close();
       }

@@ -240,6 +240,7 @@ function shellDone(this: EngineConnection): void {
 
 function shellFailed(this: EngineConnection, err: unknown): void {
   this.logger.error(`shell failed: ${(err as Error)?.stack ?? String(err)}`);
+  this.reportError(err);
   this.writer.close();
 }
 

@@ -61,6 +61,22 @@ function callControl<T>(method: string, ...args: unknown[]): T {
   }
 }
 
+/**
+ * Options sent to the engine thread are copied, so they must be plain data:
+ * a function (a logger, a callback) cannot cross and gets a clear error here
+ * instead of a DataCloneError from deep inside the call.
+ */
+export function assertPlainOptions(options: Record<string, unknown>, what: string): void {
+  for (const [key, value] of Object.entries(options)) {
+    if (typeof value === 'function' || (key === 'logger' && value !== undefined && value !== null)) {
+      throw new TelnetUsageError(
+        `${what}: option "${key}" cannot be used here; the connection lives in the engine thread and functions cannot cross to it`,
+        'ERR_TELNET_BAD_OPTION',
+      );
+    }
+  }
+}
+
 /** Rebuild an error that crossed the boundary as data, with this thread's stack. */
 export function rebuild(w: { message: string; code: string; name: string }): Error {
   if (w.code === 'ERR_TELNET_WORKER') return new TelnetWorkerError(w.message);

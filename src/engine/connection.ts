@@ -12,7 +12,7 @@
  */
 import type { Socket } from 'node:net';
 import { Cmd, Opt, cmdName, describeNegotiation, optName } from '../protocol/constants.js';
-import { TelnetClosedError, TelnetError } from '../protocol/errors.js';
+import { type ProtocolProblem, TelnetClosedError, TelnetError } from '../protocol/errors.js';
 import type { SessionEvent } from '../protocol/events.js';
 import { type SessionOptions, TelnetSession } from '../protocol/session.js';
 import { type EncodingErrors, encodingFromLang, isEncodingSupported, normalizeEncoding } from './encoding.js';
@@ -39,7 +39,24 @@ export interface EngineOptions extends Omit<SessionOptions, 'role'> {
   logger?: Logger;
   /** Also hexdump every byte each way (to `logger.trace`, else `logger.debug`). */
   traceBytes?: boolean;
+  /**
+   * Called for every protocol problem the peer causes (a malformed or
+   * oversized subnegotiation, a truncated command, ...): `severity` says
+   * whether data was dropped (`error`) or merely ignored (`warning`), `code`
+   * is a stable {@link ProblemCode}. The connection goes on either way; an
+   * exception thrown here is logged and ignored.
+   */
+  onProtocolError?: (problem: ProtocolProblem, writer: TelnetWriter) => void;
+  /**
+   * Called when a connection fails (a socket error other than a reset) or
+   * its shell throws or rejects. The connection is closed either way; an
+   * exception thrown here is logged and ignored.
+   */
+  onError?: (err: Error, writer: TelnetWriter) => void;
 }
+
+/** The error callbacks of {@link EngineOptions}. */
+type ErrorHooks = Pick<EngineOptions, 'onProtocolError' | 'onError'>;
 
 /**
  * The protocol core's options for a connection: the engine's options minus
@@ -143,6 +160,8 @@ export class EngineConnection implements IdleEntry {
   driver: ConnectionDriver | null = null;
   /** @internal Called once when the connection closes (the server's bookkeeping). */
   closeHook: ((conn: EngineConnection) => void) | null = null;
+  /** The options object holding the error callbacks (shared by a server's connections). */
+  private readonly hooks: ErrorHooks;
 
   private readonly encodingWanted: string | null;
   /** Encoding error handling for both directions. */
@@ -183,6 +202,7 @@ export class EngineConnection implements IdleEntry {
   ) {
     this.role = role;
     this.logger = options.logger ?? silentLogger;
+    this.hooks = options;
     const enc = options.encoding ?? 'utf8';
     this.encodingWanted = enc === false ? null : normalizeEncoding(enc);
     if (enc !== false && this.encodingWanted === null) {
@@ -466,6 +486,7 @@ export class EngineConnection implements IdleEntry {
         break;
       case 'problem':
         log[ev.problem.severity === 'error' ? 'warn' : 'debug'](`peer problem ${ev.problem.code}: ${ev.problem.message}`);
+        if (this.hooks.onProtocolError !== undefined) this.callHook('onProtocolError', this.hooks.onProtocolError, ev.problem);
         break;
       case 'command':
         log.debug(`recv IAC ${cmdName(ev.command)}`);
@@ -542,6 +563,21 @@ export class EngineConnection implements IdleEntry {
     }
     this.logger.warn(`socket error: ${err.message}`);
     this.sink.setException(err);
+    this.reportError(err);
+  }
+
+  /** @internal Tell the `onError` callback (socket failures, a failed shell). */
+  reportError(err: unknown): void {
+    const hook = this.hooks.onError;
+    if (hook !== undefined) this.callHook('onError', hook, err instanceof Error ? err : new Error(String(err)));
+  }
+
+  private callHook<A>(name: string, hook: (arg: A, writer: TelnetWriter) => void, arg: A): void {
+    try {
+      hook(arg, this.writer);
+    } catch (err) {
+      this.logger.error(`${name} callback threw: ${(err as Error)?.stack ?? String(err)}`);
+    }
   }
 
   private onClose(): void {

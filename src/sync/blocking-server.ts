@@ -13,7 +13,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TelnetTimeoutError, TelnetUsageError } from '../protocol/errors.js';
 import type { ServerOptions } from '../server.js';
-import { channelCall, engineCall, engineStatus, sleepUntil } from '../bridge/engine-client.js';
+import { assertPlainOptions, channelCall, engineCall, engineStatus, sleepUntil } from '../bridge/engine-client.js';
 import { openChannel, wake } from '../bridge/channel.js';
 import { ACTIVITY_WORD } from '../bridge/ring-sink.js';
 import { type AcceptedConnection, SERVER_SHUTDOWN, ServerConnection } from './server-connection.js';
@@ -22,7 +22,7 @@ import { type AcceptedConnection, SERVER_SHUTDOWN, ServerConnection } from './se
 export type HandlerSpec = string | URL;
 
 /** Options for {@link BlockingTelnetServer}. */
-export interface BlockingServerOptions extends Omit<ServerOptions, 'host' | 'port' | 'shell' | 'logger' | 'sinkFactory' | 'onNegotiated'> {
+export interface BlockingServerOptions extends Omit<ServerOptions, 'host' | 'port' | 'shell' | 'logger' | 'sinkFactory' | 'onNegotiated' | 'onProtocolError' | 'onError'> {
   /** The handler module for `serveForever()`: it exports `(conn: ServerConnection) => void`. */
   handler?: HandlerSpec;
   /** Handler threads kept idle and ready (default 4). */
@@ -90,6 +90,7 @@ export class BlockingTelnetServer {
   start(): void {
     if (this.serverId !== null) throw new TelnetUsageError('Server already started', 'ERR_TELNET_ALREADY_STARTED');
     const { handler: _h, warmHandlers: _w, maxHandlers: _m, handlerResourceLimits: _r, ringSize, graceMs: _g, ...rest } = this.options;
+    assertPlainOptions(rest, 'BlockingTelnetServer');
     const ring = ringSize ?? 64 * 1024;
     const r = engineCall<{ id: number; address: { address: string; port: number; family: string } }>(
       'serverStart', this.ctrl.buffer, { ...rest, host: this.host, port: this.requestedPort }, { recv: ring, send: ring });

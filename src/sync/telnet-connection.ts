@@ -8,11 +8,11 @@ import { TelnetError, TelnetTimeoutError, TelnetUsageError } from '../protocol/e
 import type { ClientOptions } from '../client.js';
 import type { WaitForSpec } from '../engine/options-view.js';
 import { C, F, createChannel } from '../bridge/channel.js';
-import { channelCall, engineCall, rebuild, waitUntil } from '../bridge/engine-client.js';
+import { assertPlainOptions, channelCall, engineCall, rebuild, waitUntil } from '../bridge/engine-client.js';
 import { ChannelCore, type ExpectResult, type SyncWriterView } from './core.js';
 
 /** Options for {@link TelnetConnection}. */
-export interface TelnetConnectionOptions extends Omit<ClientOptions, 'shell' | 'logger' | 'isCharsetSupported'> {
+export interface TelnetConnectionOptions extends Omit<ClientOptions, 'shell' | 'logger' | 'isCharsetSupported' | 'onProtocolError' | 'onError'> {
   /** Default timeout (ms) for connect and every later call; undefined waits forever. */
   timeout?: number;
   /** Size limit of searches (readUntil, readline, expect) in units (default 1 MiB). */
@@ -39,6 +39,7 @@ export class TelnetConnection<T extends string | Buffer = string> {
   connect(): void {
     if (this.core !== null || this.closed) throw new TelnetUsageError('Already connected', 'ERR_TELNET_ALREADY_CONNECTED');
     const { timeout, limit, ringSize, ...open } = this.options;
+    assertPlainOptions(open, 'TelnetConnection');
     const ch = createChannel(ringSize ?? undefined);
     engineCall<number>('open', ch.sab, this.host, this.port, open);
     const text = open.encoding !== false;

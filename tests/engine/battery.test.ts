@@ -67,6 +67,8 @@ interface Case {
 
 const records: Rec[] = [];
 const log = memoryLogger();
+/** Problem codes delivered to onProtocolError, in order (the log is not enough: reliability (g)). */
+const problemEvents: string[] = [];
 
 async function recordingShell(reader: any, writer: TelnetWriter): Promise<void> {
   const rec: Rec = { port: writer.getExtraInfo<{ port: number }>('peername')!.port, data: '', lines: [], limitErrors: 0, done: false, writer };
@@ -100,6 +102,7 @@ async function runCase(t: Test, server: TelnetServer, c: Case): Promise<void> {
   if (rec === undefined) throw new Error(`${c.id}: no shell record`);
   const readyAt = peer.received.length;
   const logAt = log.lines.length;
+  const eventsAt = problemEvents.length;
   const t0 = performance.now();
   let probe: Promise<number> | null = null;
   let sent = 0;
@@ -134,7 +137,10 @@ async function runCase(t: Test, server: TelnetServer, c: Case): Promise<void> {
   t.notOk(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(rec.data), `${c.id}: no option or control byte reached the shell`);
   if (c.data !== undefined) t.equal(rec.data, c.data, `${c.id}: the shell read exactly this`);
   const newLog = log.lines.slice(logAt).join('\n');
-  for (const p of c.problems ?? []) t.match(newLog, p, `${c.id}: ${p} reported`);
+  for (const p of c.problems ?? []) {
+    t.match(newLog, p, `${c.id}: ${p} logged`);
+    t.ok(problemEvents.slice(eventsAt).includes(p), `${c.id}: ${p} delivered to onProtocolError`);
+  }
   const afterReady = peer.received.subarray(readyAt);
   if (c.noAmplify) {
     const out = afterReady.length - (c.ping ? 'pong\r\n'.length : 0);
@@ -332,7 +338,9 @@ const B: Case[] = [
 ];
 
 t.test('server battery B01-B36', async (t) => {
-  const server = await startServer(t, { connectMaxwait: 100, logger: log, shell: recordingShell });
+  const server = await startServer(t, {
+    connectMaxwait: 100, logger: log, shell: recordingShell, onProtocolError: (problem) => { problemEvents.push(problem.code); },
+  });
   const t0 = Date.now();
   for (const c of B) await t.test(c.id, (t) => runCase(t, server, c));
   t.comment(`battery took ${Date.now() - t0} ms`);
@@ -378,6 +386,8 @@ interface CCase {
   data?: string | RegExp;
   /** The case sends arbitrary bytes as data on purpose. */
   rawData?: boolean;
+  /** Codes the client must deliver to onProtocolError. */
+  problems?: string[];
   check?: (t: Test, ctx: { out: Buffer; data: string }) => unknown;
 }
 
@@ -389,7 +399,7 @@ function waitOut(out: () => Buffer, needle: Buffer, ms = 1000): Promise<void> {
 
 const C: CCase[] = [
   {
-    id: 'C01 8 MiB SB without SE', data: '',
+    id: 'C01 8 MiB SB without SE', data: '', problems: ['SB_OVERFLOW'],
     script: async (s) => { s.write(bytes(IAC, SB, 0xc9)); s.write(Buffer.alloc(8 * MiB, 0x41)); s.write('tail'); await sleep(50); },
   },
   {
@@ -519,7 +529,9 @@ t.test('client battery C01-C10', async (t) => {
         scriptDone = c.script(s, out, clientP).finally(() => s.end());
       });
       const t0 = performance.now();
-      const client = await within(openConnection(HOST, port, { connectMaxwait: 200, ...c.opts }), 2000, `${c.id}: open`);
+      const codes: string[] = [];
+      const onProtocolError = (problem: { code: string }): void => { codes.push(problem.code); };
+      const client = await within(openConnection(HOST, port, { connectMaxwait: 200, onProtocolError, ...c.opts }), 2000, `${c.id}: open`);
       t.teardown(() => client.writer.close());
       resolveClient(client);
       const probe = probeGreeting(probeServer.port, 500);
@@ -534,6 +546,7 @@ t.test('client battery C01-C10', async (t) => {
       await within(scriptDone, 2000, `${c.id}: script`);
       await within(reading, 2000, `${c.id}: client read to EOF`);
       await within(client.writer.waitClosed(), 2000, `${c.id}: client closed`);
+      for (const p of c.problems ?? []) t.ok(codes.includes(p), `${c.id}: ${p} delivered to onProtocolError`);
       const ms = performance.now() - t0;
       t.ok(ms < 2000, `${c.id}: finished in ${ms.toFixed(0)} ms`);
       t.ok((await probe) < 500, `${c.id}: a second connection kept its greeting latency`);

@@ -129,8 +129,13 @@ t.test('L3b 500 connects/closes in batches of 100: no leaked handles or timers',
 t.test('L6 shells that throw synchronously and asynchronously', async (t) => {
   const log = memoryLogger();
   let n = 0;
+  const reported: Array<{ message: string; peerPort: number }> = [];
   const server = await startServer(t, {
     logger: log,
+    onError: (err, writer) => {
+      reported.push({ message: err.message, peerPort: writer.getExtraInfo<{ port: number }>('peername')!.port });
+      throw new Error('a throwing onError is logged, not fatal');
+    },
     shell: (reader, writer) => {
       n++;
       if (n === 1) throw new Error('sync failure');
@@ -149,6 +154,10 @@ t.test('L6 shells that throw synchronously and asynchronously', async (t) => {
   t.equal(await within(c3.reader.readline(), 1000, '#3 echo'), 'still here\r\n');
   t.ok(log.lines.some((l) => l.startsWith('error shell failed: Error: sync failure')), 'sync failure logged');
   t.ok(log.lines.some((l) => l.startsWith('error shell failed: Error: async failure')), 'async failure logged');
+  const ports = (c: { writer: { getExtraInfo<V>(k: string): V | undefined } }): number => c.writer.getExtraInfo<{ port: number }>('sockname')!.port;
+  t.same(reported.map((r) => r.message).sort(), ['async failure', 'sync failure'], 'onError got both failures');
+  t.same(reported.map((r) => r.peerPort).sort(), [ports(c1), ports(c2)].sort(), 'each with the writer of its own connection');
+  t.ok(log.lines.some((l) => l.startsWith('error onError callback threw')), 'the throwing callback was logged');
   const c4 = await openConnection(HOST, server.port);
   t.teardown(() => c4.writer.close());
   t.equal(await within(c4.reader.readline(), 1000, '#4 READY'), 'READY\r\n', 'the server keeps accepting');

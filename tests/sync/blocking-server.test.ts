@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { openConnection } from '../../src/client.js';
 import type { TelnetStreams } from '../../src/server.js';
-import { BlockingTelnetServer, TelnetTimeoutError, TelnetUsageError, resolveHandler } from '../../src/sync/index.js';
+import { BlockingTelnetServer, TelnetConnection, TelnetTimeoutError, TelnetUsageError, resolveHandler } from '../../src/sync/index.js';
 import { Child, HOST, handlerUrl, thrown, until, within } from './helpers.js';
 
 /** Our async client, closed in teardown. */
@@ -45,6 +45,17 @@ t.test('start, port 0, address, errors with stable codes (in this process)', (t)
   s.shutdown();
   s.shutdown();
   t.pass('shutdown is idempotent');
+  t.end();
+});
+
+t.test('options that are functions cannot cross to the engine thread: a clear usage error', (t) => {
+  const s = new BlockingTelnetServer(HOST, 0, { handler: handlerUrl('echo'), onError: () => {} } as never);
+  const err = thrown(() => s.start());
+  t.type(err, TelnetUsageError);
+  t.equal(err.code, 'ERR_TELNET_BAD_OPTION');
+  t.match(err.message, /onError/);
+  const c = new TelnetConnection(HOST, 1, { onProtocolError: () => {} } as never);
+  t.equal(thrown(() => c.connect()).code, 'ERR_TELNET_BAD_OPTION', 'TelnetConnection too');
   t.end();
 });
 

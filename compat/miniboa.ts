@@ -18,10 +18,11 @@
  * How it maps: the server is a {@link BlockingTelnetServer} started in raw
  * mode (the engine thread owns the sockets and moves bytes untouched; it
  * does not negotiate), and `poll()` runs in the caller's thread over
- * `start()`, `acceptNow()`, the server's activity word (what
- * `waitForActivity()` waits on, read *before* looking at the connections so
- * that nothing arriving meanwhile is missed) and each connection's
- * `readAvailable()` / `active` and send ring. No handler threads.
+ * `start()`, `acceptNow()`, `activityMark()` (taken *before* looking at
+ * the connections and handed to `waitForActivity()`, so that nothing arriving
+ * meanwhile is missed) and each connection's `hasInput()`,
+ * `readAvailable()`, `active` and non-blocking `writeNow()`. No handler
+ * threads, and no shared memory touched here.
  * Everything Telnet is done here, as miniboa does it: the IAC sniffer, the
  * option state table and its replies, the
  * TTYPE and NAWS subnegotiations, echo. So the bytes on the wire are
@@ -59,9 +60,6 @@
  */
 import { BlockingTelnetServer } from '../src/sync/blocking-server.js';
 import type { ServerConnection } from '../src/sync/server-connection.js';
-import { C, F, ringUsed, ringWrite, wake } from '../src/bridge/channel.js';
-import { sleepUntil } from '../src/bridge/engine-client.js';
-import { ACTIVITY_WORD } from '../src/bridge/ring-sink.js';
 import { type TextDecoderLike, encodeText, makeDecoder, normalizeEncoding } from '../src/engine/encoding.js';
 import { TelnetError, TelnetUsageError } from '../src/protocol/errors.js';
 
@@ -442,7 +440,7 @@ export class TelnetClient {
       this.send_pending = false;
       return;
     }
-    const sent = writeNow(this.sock, this.unsent);
+    const sent = this.sock.writeNow(this.unsent);
     if (sent < 0) {
       // The socket is gone: nothing more can be sent.
       this.unsent = Buffer.alloc(0);
@@ -462,8 +460,8 @@ export class TelnetClient {
    */
   socket_recv(): boolean {
     // Most clients have nothing most of the time: look at the ring before reading.
-    if (!hasNews(this.sock)) return false;
-    if (this.sock['core'].isClosedLocally) throw new ConnectionLost('the connection was closed');
+    if (!this.sock.hasInput()) return false;
+    if (this.sock.closedLocally) throw new ConnectionLost('the connection was closed');
     const data = this.sock.readAvailable();
     if (data.length === 0) {
       if (!this.sock.active) throw new ConnectionLost();
@@ -761,31 +759,6 @@ function escapeIac(data: Buffer): Buffer {
   return Buffer.from(out);
 }
 
-/** Whether a read would find data or the end of the connection (no allocation: two shared-memory loads). */
-function hasNews(conn: ServerConnection<Buffer>): boolean {
-  const core = conn['core'];
-  const ctrl = core.ch.ctrl;
-  return ringUsed(ctrl, C.RECV_HEAD, C.RECV_TAIL) > 0 || (Atomics.load(ctrl, C.FLAGS) & (F.EOF | F.DEAD)) !== 0 || core.isClosedLocally;
-}
-
-/**
- * Put as much of `data` into the connection's send ring as fits now
- * (miniboa's partial, non-blocking `socket.send`). Returns the number of
- * bytes taken, or -1 when the connection can no longer send.
- */
-function writeNow(conn: ServerConnection<Buffer>, data: Buffer): number {
-  // ServerConnection.write() blocks while the ring is full; a poll loop must not.
-  const ch = conn['core'].ch;
-  const ctrl = ch.ctrl;
-  if (conn['core'].isClosedLocally || (Atomics.load(ctrl, C.FLAGS) & F.SOCKET_CLOSED) !== 0) return -1;
-  const n = ringWrite(ctrl, ch.send, C.SEND_HEAD, C.SEND_TAIL, data);
-  // Output left over: ask the engine to report room in the ring, which
-  // wakes waitForActivity() (miniboa's select() on writable sockets).
-  Atomics.store(ctrl, C.SEND_WAIT, n < data.length ? 1 : 0);
-  if (n > 0) wake(ctrl, C.ENGINE_WAKE);
-  return n;
-}
-
 // --------------------------------------------------------------- server
 
 /** miniboa caps at 1000 (select()); here it is only the default. */
@@ -920,13 +893,11 @@ export class TelnetServer {
     // What happened since the last poll is handled at once; only when nothing
     // did, wait (at most `timeout`) for the next thing to happen. The activity
     // word is read before looking, so nothing that arrives meanwhile is missed.
-    const ctrl = this.server['ctrl'];
-    const seen = Atomics.load(ctrl, ACTIVITY_WORD);
+    const mark = this.server.activityMark();
     let news = this.acceptAll();
     if (this.recvAll()) news = true;
     if (!news) {
-      sleepUntil(ctrl, ACTIVITY_WORD, () => Atomics.load(ctrl, ACTIVITY_WORD) !== seen || Atomics.load(ctrl, 1) !== 0 || Atomics.load(ctrl, 2) !== 0,
-        Date.now() + Math.max(0, this.timeout * 1000));
+      this.server.waitForActivity(Math.max(0, this.timeout * 1000), mark);
       this.acceptAll();
       this.recvAll();
     }

@@ -127,12 +127,21 @@ export class BlockingTelnetServer {
    * connection is ready, or `timeout` ms pass. Returns false on timeout.
    * One thread can watch thousands of connections this way (a poll loop).
    */
-  waitForActivity(timeout: number): boolean {
+  waitForActivity(timeout: number, since?: number): boolean {
     if (this.serverId === null) throw new TelnetUsageError('Server not started', 'ERR_TELNET_NOT_STARTED');
-    const start = Atomics.load(this.ctrl, ACTIVITY_WORD);
+    const start = since ?? Atomics.load(this.ctrl, ACTIVITY_WORD);
     return sleepUntil(this.ctrl, ACTIVITY_WORD,
       () => Atomics.load(this.ctrl, ACTIVITY_WORD) !== start || Atomics.load(this.ctrl, W_READY) > this.taken || this.shutdownRequested(),
       Date.now() + Math.max(0, timeout));
+  }
+
+  /**
+   * The activity count now: pass it to {@link waitForActivity} as `since`
+   * after looking at the connections, so that news arriving while you looked
+   * is not missed.
+   */
+  activityMark(): number {
+    return Atomics.load(this.ctrl, ACTIVITY_WORD);
   }
 
   /**

@@ -214,6 +214,29 @@ export class ChannelCore<T extends Unit = Unit> {
     }
   }
 
+  /**
+   * Put as much of `bytes` into the send ring as fits now, without waiting
+   * (a poll loop's partial send). Returns the number of bytes taken, or -1
+   * when the connection can no longer send. When some is left over, the
+   * engine reports room in the ring as news (the caller's wake word, and a
+   * server's activity word), so a poll loop learns when to send the rest.
+   */
+  writeNow(bytes: Buffer): number {
+    const ctrl = this.ch.ctrl;
+    if (this.closedLocally || (Atomics.load(ctrl, C.FLAGS) & F.SOCKET_CLOSED) !== 0) return -1;
+    const n = ringWrite(ctrl, this.ch.send, C.SEND_HEAD, C.SEND_TAIL, bytes);
+    Atomics.store(ctrl, C.SEND_WAIT, n < bytes.length ? 1 : 0);
+    if (n > 0) wake(ctrl, C.ENGINE_WAKE);
+    return n;
+  }
+
+  /** Whether a read would return at once: data is waiting, or the connection ended or was closed here. */
+  hasInput(): boolean {
+    const ctrl = this.ch.ctrl;
+    return this.buf.length > 0 || ringUsed(ctrl, C.RECV_HEAD, C.RECV_TAIL) > 0
+      || (Atomics.load(ctrl, C.FLAGS) & (F.EOF | F.DEAD)) !== 0 || this.closedLocally;
+  }
+
   /** Wait until everything written has been handed to the network. */
   flush(timeout: number | null): void {
     this.check();

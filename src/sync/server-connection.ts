@@ -87,6 +87,25 @@ export class ServerConnection<T extends string | Buffer = string> {
     else this.core.write(this.core.text ? data.toString('utf8') : data);
   }
 
+  /**
+   * Non-blocking partial write (a poll loop's `socket.send`): puts as much
+   * of `data` in the send ring as fits now and returns how many bytes it
+   * took, or -1 once the connection cannot send. Bytes are sent untouched.
+   */
+  writeNow(data: Buffer): number {
+    return this.core.writeNow(data);
+  }
+
+  /** Whether a read would return at once (data waiting, EOF, or closed here). */
+  hasInput(): boolean {
+    return this.core.hasInput();
+  }
+
+  /** True after `close()` or `deactivate()` in this thread. */
+  get closedLocally(): boolean {
+    return this.core.isClosedLocally;
+  }
+
   /** Wait until everything written was handed to the network. */
   flush(timeout?: number): void {
     this.core.flush(timeout ?? null);

@@ -62,6 +62,7 @@ import { BlockingTelnetServer } from '../src/sync/blocking-server.js';
 import type { ServerConnection } from '../src/sync/server-connection.js';
 import { type TextDecoderLike, encodeText, makeDecoder, normalizeEncoding } from '../src/engine/encoding.js';
 import { TelnetError, TelnetUsageError } from '../src/protocol/errors.js';
+import { escapeIac } from '../src/protocol/options/codec.js';
 
 // ------------------------------------------------------------------ xterm
 
@@ -746,17 +747,6 @@ export class TelnetClient {
     }
     this.sock.close();
   }
-}
-
-/** Double every IAC (0xFF) in encoded text. */
-function escapeIac(data: Buffer): Buffer {
-  if (!data.includes(IAC)) return data;
-  const out: number[] = [];
-  for (const b of data) {
-    out.push(b);
-    if (b === IAC) out.push(IAC);
-  }
-  return Buffer.from(out);
 }
 
 // --------------------------------------------------------------- server

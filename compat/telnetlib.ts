@@ -49,144 +49,20 @@
  *   does not keep the process alive, the engine thread is unref'd).
  * - `test()` is Python's `telnetlib.test()` (`-d ... [host [port]]`).
  */
-import { Worker } from 'node:worker_threads';
 import {
-  TelnetClosedError, TelnetError, TelnetTimeoutError, TelnetUsageError,
+  TelnetClosedError, TelnetTimeoutError, TelnetUsageError,
 } from '../src/protocol/errors.js';
-import { C, type Channel, F, createChannel, ringRead, ringUsed } from '../src/bridge/channel.js';
-import { channelCall, engineCall, rebuild, waitUntil } from '../src/bridge/engine-client.js';
-import { ChannelCore } from '../src/sync/core.js';
+import { StdinPump } from '../src/bridge/stdin-pump.js';
+import { escapeIac } from '../src/protocol/options/codec.js';
+import type { ChannelCore } from '../src/sync/core.js';
+import { connectRaw } from '../src/sync/raw-connection.js';
+import { ByteQueue, b, bytesRepr, percentFormat, pyStr, toBytes } from './python-bytes.js';
 
-// --------------------------------------------------------------- constants
-
-/** Tunable parameters. */
-export const DEBUGLEVEL = 0;
-/** Telnet protocol defaults. */
-export const TELNET_PORT = 23;
+export { b, bytesRepr, percentFormat };
+export * from './telnetlib-constants.js';
+import { DEBUGLEVEL, DONT, IAC, NOOPT, TELNET_PORT, WONT } from './telnetlib-constants.js';
 
 const byte = (n: number): Buffer => Buffer.from([n]);
-
-// Telnet protocol characters (don't change)
-/** "Interpret As Command" */
-export const IAC = byte(255);
-export const DONT = byte(254);
-export const DO = byte(253);
-export const WONT = byte(252);
-export const WILL = byte(251);
-export const theNULL = byte(0);
-
-/** Subnegotiation End */
-export const SE = byte(240);
-/** No Operation */
-export const NOP = byte(241);
-/** Data Mark */
-export const DM = byte(242);
-/** Break */
-export const BRK = byte(243);
-/** Interrupt process */
-export const IP = byte(244);
-/** Abort output */
-export const AO = byte(245);
-/** Are You There */
-export const AYT = byte(246);
-/** Erase Character */
-export const EC = byte(247);
-/** Erase Line */
-export const EL = byte(248);
-/** Go Ahead */
-export const GA = byte(249);
-/** Subnegotiation Begin */
-export const SB = byte(250);
-
-// Telnet protocol options code (don't change); these ones all come from arpa/telnet.h
-export const BINARY = byte(0); // 8-bit data path
-export const ECHO = byte(1); // echo
-export const RCP = byte(2); // prepare to reconnect
-export const SGA = byte(3); // suppress go ahead
-export const NAMS = byte(4); // approximate message size
-export const STATUS = byte(5); // give status
-export const TM = byte(6); // timing mark
-export const RCTE = byte(7); // remote controlled transmission and echo
-export const NAOL = byte(8); // negotiate about output line width
-export const NAOP = byte(9); // negotiate about output page size
-export const NAOCRD = byte(10); // negotiate about CR disposition
-export const NAOHTS = byte(11); // negotiate about horizontal tabstops
-export const NAOHTD = byte(12); // negotiate about horizontal tab disposition
-export const NAOFFD = byte(13); // negotiate about formfeed disposition
-export const NAOVTS = byte(14); // negotiate about vertical tab stops
-export const NAOVTD = byte(15); // negotiate about vertical tab disposition
-export const NAOLFD = byte(16); // negotiate about output LF disposition
-export const XASCII = byte(17); // extended ascii character set
-export const LOGOUT = byte(18); // force logout
-export const BM = byte(19); // byte macro
-export const DET = byte(20); // data entry terminal
-export const SUPDUP = byte(21); // supdup protocol
-export const SUPDUPOUTPUT = byte(22); // supdup output
-export const SNDLOC = byte(23); // send location
-export const TTYPE = byte(24); // terminal type
-export const EOR = byte(25); // end or record
-export const TUID = byte(26); // TACACS user identification
-export const OUTMRK = byte(27); // output marking
-export const TTYLOC = byte(28); // terminal location number
-export const VT3270REGIME = byte(29); // 3270 regime
-export const X3PAD = byte(30); // X.3 PAD
-export const NAWS = byte(31); // window size
-export const TSPEED = byte(32); // terminal speed
-export const LFLOW = byte(33); // remote flow control
-export const LINEMODE = byte(34); // Linemode option
-export const XDISPLOC = byte(35); // X Display Location
-export const OLD_ENVIRON = byte(36); // Old - Environment variables
-export const AUTHENTICATION = byte(37); // Authenticate
-export const ENCRYPT = byte(38); // Encryption option
-export const NEW_ENVIRON = byte(39); // New - Environment variables
-// the following ones come from http://www.iana.org/assignments/telnet-options
-export const TN3270E = byte(40); // TN3270E
-export const XAUTH = byte(41); // XAUTH
-export const CHARSET = byte(42); // CHARSET
-export const RSP = byte(43); // Telnet Remote Serial Port
-export const COM_PORT_OPTION = byte(44); // Com Port Control Option
-export const SUPPRESS_LOCAL_ECHO = byte(45); // Telnet Suppress Local Echo
-export const TLS = byte(46); // Telnet Start TLS
-export const KERMIT = byte(47); // KERMIT
-export const SEND_URL = byte(48); // SEND-URL
-export const FORWARD_X = byte(49); // FORWARD_X
-export const PRAGMA_LOGON = byte(138); // TELOPT PRAGMA LOGON
-export const SSPI_LOGON = byte(139); // TELOPT SSPI LOGON
-export const PRAGMA_HEARTBEAT = byte(140); // TELOPT PRAGMA HEARTBEAT
-export const EXOPL = byte(255); // Extended-Options-List
-export const NOOPT = byte(0);
-
-const PY_ESCAPES: Record<string, string> = {
-  '\n': '', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v',
-};
-
-/** Python's escapes of a bytes literal (unknown ones such as `\d` keep their backslash, as Python's do). */
-function pyUnescape(raw: string): string {
-  return raw.replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|[\s\S])/g, (m, e: string) => {
-    if (e[0] === 'x' && e.length === 3) return String.fromCharCode(parseInt(e.slice(1), 16));
-    if (/^[0-7]+$/.test(e)) return String.fromCharCode(parseInt(e, 8) & 0xff);
-    const v = PY_ESCAPES[e];
-    return v === undefined ? m : v;
-  });
-}
-
-/**
- * Python's `b'...'` for ports. As a tagged template, `` b`login: \r\n` ``
- * reads its text as a Python bytes literal would (`\r`, `\n`, `\xff`,
- * octal escapes; an unknown escape such as `\d` keeps its backslash, so
- * `` b`(\d+)` `` is the regular expression Python's `b"(\d+)"` is). Called as
- * `b(string)` it takes the string's characters as they are. Either way the
- * result is the latin1 bytes; characters above U+00FF are refused, as Python
- * refuses non-ASCII in a bytes literal.
- */
-export function b(text: string | TemplateStringsArray, ...values: unknown[]): Buffer {
-  let s: string;
-  if (typeof text === 'string') s = text;
-  else s = text.raw.reduce((acc, part, i) => acc + pyUnescape(part) + (i < values.length ? String(values[i]) : ''), '');
-  // eslint-disable-next-line no-control-regex
-  if (/[^\x00-\xff]/.test(s)) throw new TypeError('bytes can only contain characters up to \\xff');
-  return Buffer.from(s, 'latin1');
-}
 
 // ------------------------------------------------------------------ errors
 
@@ -204,113 +80,7 @@ export class TimeoutError extends TelnetTimeoutError {
   }
 }
 
-// ------------------------------------------------------------- formatting
-
-/** Python's `repr()` of a bytes object: `b'abc\r\n\xff'`. */
-export function bytesRepr(data: Uint8Array): string {
-  let hasSingle = false;
-  let hasDouble = false;
-  for (const c of data) {
-    if (c === 0x27) hasSingle = true;
-    else if (c === 0x22) hasDouble = true;
-  }
-  const quote = hasSingle && !hasDouble ? 0x22 : 0x27;
-  let out = '';
-  for (const c of data) {
-    if (c === quote || c === 0x5c) out += `\\${String.fromCharCode(c)}`;
-    else if (c === 0x09) out += '\\t';
-    else if (c === 0x0a) out += '\\n';
-    else if (c === 0x0d) out += '\\r';
-    else if (c >= 0x20 && c < 0x7f) out += String.fromCharCode(c);
-    else out += `\\x${c.toString(16).padStart(2, '0')}`;
-  }
-  const q = String.fromCharCode(quote);
-  return `b${q}${out}${q}`;
-}
-
-function pyRepr(v: unknown): string {
-  if (v instanceof Uint8Array) return bytesRepr(v);
-  if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-  if (v === null || v === undefined) return 'None';
-  if (typeof v === 'boolean') return v ? 'True' : 'False';
-  return String(v);
-}
-
-function pyStr(v: unknown): string {
-  if (typeof v === 'string') return v;
-  return pyRepr(v);
-}
-
-/** Python's `fmt % args` for the conversions telnetlib uses (`%s`, `%r`, `%d`, `%%`). */
-export function percentFormat(fmt: string, args: readonly unknown[]): string {
-  let i = 0;
-  return fmt.replace(/%([srdi%])/g, (_m, conv: string) => {
-    if (conv === '%') return '%';
-    const v = args[i++];
-    if (conv === 'r') return pyRepr(v);
-    if (conv === 'd' || conv === 'i') return String(Math.trunc(Number(v)));
-    return pyStr(v);
-  });
-}
-
 // --------------------------------------------------------------- helpers
-
-/** A growable byte queue: amortised O(1) append, O(1) consume from the front. */
-class ByteQueue {
-  private buf = Buffer.alloc(0);
-  private start = 0;
-  private end = 0;
-
-  get length(): number {
-    return this.end - this.start;
-  }
-
-  append(data: Uint8Array): void {
-    const n = data.length;
-    if (n === 0) return;
-    if (this.end + n > this.buf.length) {
-      const live = this.end - this.start;
-      if (live + n <= this.buf.length >> 1) {
-        this.buf.copy(this.buf, 0, this.start, this.end);
-      } else {
-        const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, live + n, 256));
-        this.buf.copy(grown, 0, this.start, this.end);
-        this.buf = grown;
-      }
-      this.start = 0;
-      this.end = live;
-    }
-    this.buf.set(data, this.end);
-    this.end += n;
-  }
-
-  /** A view of the queued bytes (valid until the next append). */
-  view(): Buffer {
-    return this.buf.subarray(this.start, this.end);
-  }
-
-  indexOf(needle: Uint8Array, from = 0): number {
-    const i = this.view().indexOf(needle, from);
-    return i;
-  }
-
-  /** Remove and return (a copy of) the first `n` bytes. */
-  take(n: number): Buffer {
-    const out = Buffer.from(this.buf.subarray(this.start, this.start + n));
-    this.start += n;
-    if (this.start === this.end) { this.start = 0; this.end = 0; }
-    return out;
-  }
-
-  takeAll(): Buffer {
-    return this.take(this.length);
-  }
-
-  clear(): void {
-    this.start = 0;
-    this.end = 0;
-  }
-}
 
 const EMPTY = Buffer.alloc(0);
 const I_IAC = 255;
@@ -321,13 +91,6 @@ const I_WILL = 251;
 const I_SB = 250;
 const I_SE = 240;
 const I_XON = 0o21;
-
-function toBytes(data: unknown, what: string): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (typeof data === 'string') throw new TypeError(`${what}: a bytes-like object is required, not 'str' (use b\`...\` or Buffer.from())`);
-  throw new TypeError(`${what}: a bytes-like object is required, not '${data === null ? 'None' : typeof data}'`);
-}
 
 function notOpen(what: string): TelnetUsageError {
   return new TelnetUsageError(`${what}: the telnet connection is not open (sock is None)`, 'ERR_TELNET_NOT_CONNECTED');
@@ -387,13 +150,13 @@ export class TelnetSocket {
 
   /** `[address, port]` of the peer. */
   getpeername(): [string, number] {
-    const p = channelCall<{ address?: string; port?: number } | null>(this.core.ch, 'extra', ['peername']);
+    const p = this.core.getExtraInfo<{ address?: string; port?: number }>('peername');
     return [p?.address ?? '', p?.port ?? 0];
   }
 
   /** `[address, port]` of this end. */
   getsockname(): [string, number] {
-    const p = channelCall<{ address?: string; port?: number } | null>(this.core.ch, 'extra', ['sockname']);
+    const p = this.core.getExtraInfo<{ address?: string; port?: number }>('sockname');
     return [p?.address ?? '', p?.port ?? 0];
   }
 
@@ -475,63 +238,6 @@ function compilePattern(p: RegExp | string | Uint8Array): RegExp {
   return new RegExp(source, `${flags}d`);
 }
 
-// ---------------------------------------------------------------- stdin pump
-
-/**
- * stdin for `interact()`: a helper thread reads fd 0 without blocking any
- * event loop and puts what it reads into a shared ring, waking the
- * connection's caller word so one wait covers both the socket and stdin.
- * One per process, created on first use; paused between interactions.
- */
-class StdinPump {
-  private static instance: StdinPump | null = null;
-  private readonly ctrl: Int32Array;
-  private readonly ring: Uint8Array;
-  private readonly worker: Worker;
-
-  static get(): StdinPump {
-    StdinPump.instance ??= new StdinPump();
-    return StdinPump.instance;
-  }
-
-  private constructor() {
-    const sab = new SharedArrayBuffer(16 + 64 * 1024);
-    this.ctrl = new Int32Array(sab, 0, 4);
-    this.ring = new Uint8Array(sab, 16);
-    this.worker = new Worker(new URL('./stdin-worker.js', import.meta.url), { workerData: { sab } });
-    this.worker.unref();
-    this.worker.on('error', () => { Atomics.store(this.ctrl, 2, 1); });
-  }
-
-  /** Start delivering stdin, waking `ch`'s caller word on arrivals. */
-  resume(ch: Channel): void {
-    this.worker.postMessage({ type: 'resume', ch: ch.sab });
-  }
-
-  pause(): void {
-    this.worker.postMessage({ type: 'pause' });
-  }
-
-  /** Bytes waiting, or stdin at its end. */
-  ready(): boolean {
-    return ringUsed(this.ctrl, 0, 1) > 0 || Atomics.load(this.ctrl, 2) !== 0;
-  }
-
-  /** What arrived (empty at EOF when nothing is left: check {@link atEof}). */
-  read(): Buffer {
-    const out = ringRead(this.ctrl, this.ring, 0, 1);
-    if (Atomics.load(this.ctrl, 3) !== 0) {
-      Atomics.store(this.ctrl, 3, 0);
-      this.worker.postMessage({ type: 'more' });
-    }
-    return out;
-  }
-
-  get atEof(): boolean {
-    return Atomics.load(this.ctrl, 2) !== 0 && ringUsed(this.ctrl, 0, 1) === 0;
-  }
-}
-
 // ------------------------------------------------------------------ Telnet
 
 /** A negotiation callback: `callback(sock, cmd, opt)`; `opt` is `NOOPT` for commands without one. */
@@ -592,24 +298,15 @@ export class Telnet {
     this.timeout = timeout;
     if (this.core !== null) this.core.close(); // Python would leak the old socket; we release it.
     const portNumber = Number(port);
-    const ch = createChannel();
-    const openOptions: Record<string, unknown> = { raw: true, encoding: false };
-    if (timeout !== null && timeout !== undefined) openOptions.connectTimeout = Math.max(1, timeout * 1000);
-    engineCall<number>('open', ch.sab, host, portNumber, openOptions);
-    const core = new ChannelCore<Buffer>(ch, false);
-    const ok = waitUntil(ch, () => (Atomics.load(ch.ctrl, C.FLAGS) & (F.READY | F.ERROR)) !== 0, deadlineOf(timeout));
-    if (!ok) {
-      core.close();
-      throw new TimeoutError('timed out');
+    const seconds = timeout === null || timeout === undefined ? undefined : Math.max(1, timeout * 1000);
+    let conn: ReturnType<typeof connectRaw>;
+    try {
+      conn = connectRaw(host, portNumber, seconds, deadlineOf(timeout));
+    } catch (err) {
+      if (err instanceof TelnetTimeoutError) throw new TimeoutError('timed out');
+      throw err;
     }
-    if ((Atomics.load(ch.ctrl, C.FLAGS) & F.ERROR) !== 0) {
-      const err = channelCall<{ message: string; code: string; name: string } | null>(ch, 'error');
-      try { channelCall(ch, 'close'); } catch { /* the engine is gone */ }
-      if (err !== null && err.code === 'ERR_TELNET_CONNECT_TIMEOUT') throw new TimeoutError('timed out');
-      throw err === null ? new TelnetError('connection failed', 'ERR_TELNET_CONNECT') : rebuild(err);
-    }
-    let fd = -1;
-    try { fd = channelCall<number | null>(ch, 'extra', ['fd']) ?? -1; } catch { /* informational */ }
+    const { core, fd } = conn;
     this.core = core;
     this.sockObj = new TelnetSocket(core, timeout, fd);
   }
@@ -673,7 +370,7 @@ export class Telnet {
    */
   write(buffer: Uint8Array): void {
     let data = toBytes(buffer, 'write');
-    if (data.includes(I_IAC)) data = doubleIac(data);
+    data = escapeIac(data);
     this.msg('send %r', data);
     if (this.sockObj === null) throw notOpen('write');
     this.sockObj.sendall(data);
@@ -933,15 +630,14 @@ export class Telnet {
   sock_avail(): boolean {
     const core = this.core;
     if (core === null) throw notOpen('sock_avail');
-    const ctrl = core.ch.ctrl;
-    return ringUsed(ctrl, C.RECV_HEAD, C.RECV_TAIL) > 0 || (Atomics.load(ctrl, C.FLAGS) & (F.EOF | F.DEAD)) !== 0;
+    return core.hasInput();
   }
 
   /** Wait until the socket is readable or the deadline passes (selector.select). */
   private select(deadline: number | null): boolean {
     const core = this.core;
     if (core === null) throw notOpen('select');
-    return waitUntil(core.ch, () => this.sock_avail(), deadline);
+    return core.waitOn(() => core.hasInput(), deadline);
   }
 
   /** Interaction function, emulates a very dumb telnet client (stdin lines out, received bytes to stdout). */
@@ -985,8 +681,7 @@ export class Telnet {
     let remoteClosed = false;
     try {
       for (;;) {
-        const ch = this.core?.ch ?? core.ch;
-        waitUntil(ch, () => (!remoteClosed && this.sock_avail()) || stdin.ready(), null);
+        core.waitOn(() => (!remoteClosed && this.sock_avail()) || stdin.ready(), null);
         if (!remoteClosed && this.sock_avail()) {
           let text: Buffer;
           try {
@@ -1067,21 +762,6 @@ export class Telnet {
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-function doubleIac(data: Buffer): Buffer {
-  let count = 0;
-  for (let i = data.indexOf(I_IAC); i !== -1; i = data.indexOf(I_IAC, i + 1)) count++;
-  const out = Buffer.allocUnsafe(data.length + count);
-  let w = 0;
-  let from = 0;
-  for (let i = data.indexOf(I_IAC); i !== -1; i = data.indexOf(I_IAC, i + 1)) {
-    w += data.copy(out, w, from, i + 1);
-    out[w++] = I_IAC;
-    from = i + 1;
-  }
-  data.copy(out, w, from);
-  return out;
 }
 
 /**

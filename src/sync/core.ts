@@ -237,6 +237,17 @@ export class ChannelCore<T extends Unit = Unit> {
       || (Atomics.load(ctrl, C.FLAGS) & (F.EOF | F.DEAD)) !== 0 || this.closedLocally;
   }
 
+  /**
+   * Sleep until `ready()` is true or `deadline` passes (ms since the epoch;
+   * null waits forever); returns false at the deadline. `ready` is checked
+   * whenever this connection's caller word is woken: by the engine (data,
+   * EOF, state), or by another source sharing the word (stdin in
+   * `interact()`). A poll loop's `select()` is `waitOn(() => hasInput(), d)`.
+   */
+  waitOn(ready: () => boolean, deadline: number | null): boolean {
+    return waitUntil(this.ch, ready, deadline);
+  }
+
   /** Wait until everything written has been handed to the network. */
   flush(timeout: number | null): void {
     this.check();

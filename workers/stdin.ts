@@ -1,7 +1,7 @@
 /**
- * The stdin helper thread of compat/telnetlib's `interact()`: reads fd 0
- * without blocking any thread (a TTY or pipe handle in this thread's event
- * loop), copies what arrives into a shared ring and wakes the interacting
+ * The stdin helper thread of src/bridge/stdin-pump.ts (compat/telnetlib's
+ * `interact()` uses it): reads fd 0 without blocking any thread (a TTY or
+ * pipe handle in this thread's event loop), copies what arrives into a shared ring and wakes the interacting
  * thread through its connection's caller word, so that thread sleeps in one
  * `Atomics.wait` for both the socket and stdin.
  *

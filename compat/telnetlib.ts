@@ -56,7 +56,7 @@ import { StdinPump } from '../src/bridge/stdin-pump.js';
 import { escapeIac } from '../src/protocol/options/codec.js';
 import type { ChannelCore } from '../src/sync/core.js';
 import { connectRaw } from '../src/sync/raw-connection.js';
-import { ByteQueue, b, bytesRepr, percentFormat, pyStr, toBytes } from './python-bytes.js';
+import { ByteQueue, b, bytesRepr, percentFormat, pyStr, toBytes } from './python.js';
 
 export { b, bytesRepr, percentFormat };
 export * from './telnetlib-constants.js';

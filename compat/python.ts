@@ -1,7 +1,8 @@
 /**
- * Python bytes semantics for the compat modules: `b` literals with Python's
- * escapes, `repr()` of bytes, `%`-formatting, a byte queue, and the
- * bytes-only argument check (a string is a TypeError, as in Python).
+ * Python semantics the compat modules share: `b` literals with Python's
+ * escapes, `repr()` of bytes, `%`-formatting, a byte queue, the bytes-only
+ * argument check (a string is a TypeError, as in Python), and `str.strip()` /
+ * `str.split()` with Python's idea of whitespace.
  */
 
 const PY_ESCAPES: Record<string, string> = {
@@ -145,4 +146,22 @@ export function toBytes(data: unknown, what: string): Buffer {
   if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (typeof data === 'string') throw new TypeError(`${what}: a bytes-like object is required, not 'str' (use b\`...\` or Buffer.from())`);
   throw new TypeError(`${what}: a bytes-like object is required, not '${data === null ? 'None' : typeof data}'`);
+}
+
+// ------------------------------------------------------ str whitespace
+
+/** Python's `str.isspace()` characters (a RegExp character-class body). */
+export const PY_WS = '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const PY_WS_RUN = new RegExp(`[${PY_WS}]+`);
+const PY_STRIP = new RegExp(`^[${PY_WS}]+|[${PY_WS}]+$`, 'g');
+export const PY_ALL_WS = new RegExp(`^[${PY_WS}]+$`);
+
+/** Python's `str.strip()`. */
+export function pyStrip(s: string): string {
+  return s.replace(PY_STRIP, '');
+}
+
+/** Python's `str.split()` (no argument). */
+export function pySplit(s: string): string[] {
+  return s.split(PY_WS_RUN).filter((w) => w.length > 0);
 }

@@ -33,31 +33,18 @@
  *     print(tn.read_all().decode('ascii'))
  */
 import { execSync } from 'node:child_process';
-import fs from 'node:fs';
 import tty from 'node:tty';
 import { Telnet, b } from '../../compat/telnetlib.js';
+import { readStdinLine } from '../../src/sync/index.js';
 
-/** Python's `input(prompt)`: one line from stdin, without its line end (blocking). */
+/**
+ * Python's `input(prompt)`: one line from stdin, without its line end; it
+ * blocks (sleeping) whether stdin is a terminal or a pipe. The prompt goes to
+ * stderr here so that stdout carries only the session.
+ */
 function input(prompt = ''): string {
   process.stderr.write(prompt);
-  const bytes: number[] = [];
-  const one = Buffer.alloc(1);
-  for (;;) {
-    let n: number;
-    try {
-      n = fs.readSync(0, one, 0, 1, null);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); continue; }
-      throw err;
-    }
-    if (n === 0) {
-      if (bytes.length === 0) throw new Error('EOF when reading a line');
-      break;
-    }
-    if (one[0] === 0x0a) break;
-    bytes.push(one[0]!);
-  }
-  return Buffer.from(bytes).toString('utf8').replace(/\r$/, '');
+  return readStdinLine();
 }
 
 /** Python's `getpass.getpass()`: a line from the terminal without echo. */

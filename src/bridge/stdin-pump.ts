@@ -4,9 +4,11 @@
  * loop and puts what it reads into a shared ring, waking a connection's
  * caller word so that one wait covers both the socket and stdin. One per
  * process, created on first use, unref'd, paused between interactions.
+ * {@link StdinPump.readLine} serves blocking `input()`-style prompts.
  */
 import { Worker } from 'node:worker_threads';
-import { type Channel, ringRead, ringUsed } from './channel.js';
+import { C, type Channel, ringRead, ringUsed } from './channel.js';
+import { sleepUntil } from './engine-client.js';
 
 /** Shared block: Int32 [head, tail, eof, waitingForRoom], then the ring. */
 const W = { HEAD: 0, TAIL: 1, EOF: 2, WANTS_ROOM: 3 } as const;
@@ -19,6 +21,10 @@ export class StdinPump {
   private readonly ctrl: Int32Array;
   private readonly ring: Uint8Array;
   private readonly worker: Worker;
+  /** A wake block of our own, for reads that wait on stdin alone. */
+  private readonly own = new Int32Array(new SharedArrayBuffer(256));
+  /** Read from the ring but not yet taken (what followed a line end). */
+  private held: Buffer = Buffer.alloc(0);
 
   /** The process-wide pump (its thread starts on first use). */
   static get(): StdinPump {
@@ -48,12 +54,16 @@ export class StdinPump {
 
   /** Bytes waiting, or stdin at its end. */
   ready(): boolean {
-    return ringUsed(this.ctrl, W.HEAD, W.TAIL) > 0 || Atomics.load(this.ctrl, W.EOF) !== 0;
+    return this.held.length > 0 || ringUsed(this.ctrl, W.HEAD, W.TAIL) > 0 || Atomics.load(this.ctrl, W.EOF) !== 0;
   }
 
   /** What arrived (empty at EOF when nothing is left: check {@link atEof}). */
   read(): Buffer {
-    const out = ringRead(this.ctrl, this.ring, W.HEAD, W.TAIL);
+    let out = ringRead(this.ctrl, this.ring, W.HEAD, W.TAIL);
+    if (this.held.length > 0) {
+      out = out.length === 0 ? this.held : Buffer.concat([this.held, out]);
+      this.held = Buffer.alloc(0);
+    }
     if (Atomics.load(this.ctrl, W.WANTS_ROOM) !== 0) {
       Atomics.store(this.ctrl, W.WANTS_ROOM, 0);
       this.worker.postMessage({ type: 'more' });
@@ -63,6 +73,31 @@ export class StdinPump {
 
   /** True once stdin ended and everything read was taken. */
   get atEof(): boolean {
-    return Atomics.load(this.ctrl, W.EOF) !== 0 && ringUsed(this.ctrl, W.HEAD, W.TAIL) === 0;
+    return Atomics.load(this.ctrl, W.EOF) !== 0 && ringUsed(this.ctrl, W.HEAD, W.TAIL) === 0 && this.held.length === 0;
+  }
+
+  /**
+   * Block (sleeping) until a whole line arrived; returns it with its LF, the
+   * unterminated rest at the end of stdin, or null at the end of stdin.
+   * What follows the line stays for the next read.
+   */
+  readLine(): Buffer | null {
+    this.worker.postMessage({ type: 'resume', ch: this.own.buffer });
+    let buf: Buffer = Buffer.alloc(0);
+    try {
+      for (;;) {
+        const nl = buf.indexOf(0x0a);
+        if (nl !== -1) {
+          this.held = this.held.length === 0 ? buf.subarray(nl + 1) : Buffer.concat([buf.subarray(nl + 1), this.held]);
+          return buf.subarray(0, nl + 1);
+        }
+        if (this.atEof) return buf.length > 0 ? buf : null;
+        sleepUntil(this.own, C.CALLER_WAKE, () => this.ready(), null);
+        const chunk = this.read();
+        buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      }
+    } finally {
+      this.pause();
+    }
   }
 }

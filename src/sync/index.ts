@@ -16,6 +16,7 @@ export { BlockingTelnetServer, resolveHandler } from './blocking-server.js';
 export type { BlockingServerOptions, HandlerSpec } from './blocking-server.js';
 export type { ExpectResult, SyncWriterView } from './core.js';
 export { DEFAULT_SYNC_LIMIT } from './core.js';
+export { readStdinLine } from './stdin.js';
 export { TelnetWorkerError } from '../bridge/engine-client.js';
 export {
   TelnetError, TelnetTimeoutError, TelnetClosedError, TelnetUsageError, TelnetLimitError, TelnetEncodingError,

@@ -53,6 +53,7 @@ import {
   TelnetClosedError, TelnetTimeoutError, TelnetUsageError,
 } from '../src/protocol/errors.js';
 import { StdinPump } from '../src/bridge/stdin-pump.js';
+import { Cmd } from '../src/protocol/constants.js';
 import { escapeIac } from '../src/protocol/options/codec.js';
 import type { ChannelCore } from '../src/sync/core.js';
 import { connectRaw } from '../src/sync/raw-connection.js';
@@ -83,13 +84,8 @@ export class TimeoutError extends TelnetTimeoutError {
 // --------------------------------------------------------------- helpers
 
 const EMPTY = Buffer.alloc(0);
-const I_IAC = 255;
-const I_DONT = 254;
-const I_DO = 253;
-const I_WONT = 252;
-const I_WILL = 251;
-const I_SB = 250;
-const I_SE = 240;
+// Byte values (the Buffer constants above are Python's one-byte bytes).
+const { IAC: I_IAC, DONT: I_DONT, DO: I_DO, WONT: I_WONT, WILL: I_WILL, SB: I_SB, SE: I_SE } = Cmd;
 const I_XON = 0o21;
 
 function notOpen(what: string): TelnetUsageError {

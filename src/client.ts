@@ -110,19 +110,6 @@ export async function connectEngine(host: string, port: number, options: ClientO
 /** Connect to a Telnet server; resolves once negotiation settled. */
 export async function openConnection(host = 'localhost', port = 23, options: ClientOptions = {}): Promise<TelnetStreams> {
   const conn = await connectEngine(host, port, options);
-  const shell = options.shell;
-  const streams: TelnetStreams = { reader: conn.reader, writer: conn.writer };
-  if (shell !== undefined) {
-    void (async () => {
-      try {
-        await shell(streams.reader, streams.writer);
-      } catch (err) {
-        conn.logger.error(`client shell failed: ${(err as Error)?.stack ?? String(err)}`);
-        conn.reportError(err);
-      } finally {
-        conn.writer.close();
-      }
-    })();
-  }
-  return streams;
+  if (options.shell !== undefined) conn.runShell(options.shell);
+  return { reader: conn.reader, writer: conn.writer };
 }

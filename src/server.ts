@@ -200,7 +200,7 @@ export class TelnetServer {
     const streams: TelnetStreams = { reader: conn.reader, writer: conn.writer };
     this.announce(streams);
     const shell = this.options.shell;
-    if (shell !== undefined) runShell(conn, shell, streams);
+    if (shell !== undefined) conn.runShell(shell);
   }
 
   private announce(streams: TelnetStreams): void {
@@ -216,32 +216,6 @@ function idleTimeout(conn: EngineConnection): void {
   conn.logger.info(`idle timeout after ${conn.idleTimeout} ms`);
   conn.writer.write(conn.binary ? Buffer.from(TIMEOUT_MESSAGE, 'latin1') : TIMEOUT_MESSAGE);
   conn.writer.close();
-}
-
-/**
- * Run the shell; the connection closes when it returns or throws. Not an
- * async function: while the shell waits, a connection keeps only the
- * reaction to its promise (two bound functions), not a suspended frame.
- */
-function runShell(conn: EngineConnection, shell: Shell, streams: TelnetStreams): void {
-  let result: unknown;
-  try {
-    result = shell(streams.reader, streams.writer);
-  } catch (err) {
-    shellFailed.call(conn, err);
-    return;
-  }
-  void Promise.resolve(result).then(shellDone.bind(conn), shellFailed.bind(conn));
-}
-
-function shellDone(this: EngineConnection): void {
-  this.writer.close();
-}
-
-function shellFailed(this: EngineConnection, err: unknown): void {
-  this.logger.error(`shell failed: ${(err as Error)?.stack ?? String(err)}`);
-  this.reportError(err);
-  this.writer.close();
 }
 
 /** Create a Telnet server and start listening. */

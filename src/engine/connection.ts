@@ -566,6 +566,23 @@ export class EngineConnection implements IdleEntry {
     this.reportError(err);
   }
 
+  /**
+   * Run a shell on this connection; the connection closes when it returns
+   * or throws (a failure is logged and goes to `onError`). Not an async
+   * function: while the shell waits, the connection keeps only the reaction
+   * to its promise (two bound functions), not a suspended frame.
+   */
+  runShell(shell: (reader: TelnetReader<any>, writer: TelnetWriter) => unknown): void {
+    let result: unknown;
+    try {
+      result = shell(this.reader, this.writer);
+    } catch (err) {
+      shellFailed.call(this, err);
+      return;
+    }
+    void Promise.resolve(result).then(shellDone.bind(this), shellFailed.bind(this));
+  }
+
   /** @internal Tell the `onError` callback (socket failures, a failed shell). */
   reportError(err: unknown): void {
     const hook = this.hooks.onError;
@@ -606,4 +623,14 @@ export class EngineConnection implements IdleEntry {
     this.closeHook = null;
     hook?.(this);
   }
+}
+
+function shellDone(this: EngineConnection): void {
+  this.writer.close();
+}
+
+function shellFailed(this: EngineConnection, err: unknown): void {
+  this.logger.error(`${this.role === 'client' ? 'client ' : ''}shell failed: ${(err as Error)?.stack ?? String(err)}`);
+  this.reportError(err);
+  this.writer.close();
 }

@@ -8,7 +8,6 @@
  */
 import { Worker } from 'node:worker_threads';
 import { C, type Channel, ringRead, ringUsed } from './channel.js';
-import { sleepUntil } from './engine-client.js';
 
 /** Shared block: Int32 [head, tail, eof, waitingForRoom], then the ring. */
 const W = { HEAD: 0, TAIL: 1, EOF: 2, WANTS_ROOM: 3 } as const;
@@ -88,11 +87,15 @@ export class StdinPump {
       for (;;) {
         const nl = buf.indexOf(0x0a);
         if (nl !== -1) {
-          this.held = this.held.length === 0 ? buf.subarray(nl + 1) : Buffer.concat([buf.subarray(nl + 1), this.held]);
+          // read() took what was held, so the rest of this chunk is all there is.
+          this.held = buf.subarray(nl + 1);
           return buf.subarray(0, nl + 1);
         }
         if (this.atEof) return buf.length > 0 ? buf : null;
-        sleepUntil(this.own, C.CALLER_WAKE, () => this.ready(), null);
+        // Stdin alone: no engine heartbeat to watch, so a plain wait on our own word.
+        for (let seen = Atomics.load(this.own, C.CALLER_WAKE); !this.ready(); seen = Atomics.load(this.own, C.CALLER_WAKE)) {
+          Atomics.wait(this.own, C.CALLER_WAKE, seen);
+        }
         const chunk = this.read();
         buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
       }

@@ -135,30 +135,26 @@ export function ringWrite(ctrl: Int32Array, ring: Uint8Array, headIdx: number, t
 
 /** Consumer: copy out up to `max` bytes (a new Buffer), advancing the tail. */
 export function ringRead(ctrl: Int32Array, ring: Uint8Array, headIdx: number, tailIdx: number, max = Infinity): Buffer {
-  const size = ring.length;
-  const head = Atomics.load(ctrl, headIdx);
-  const tail = Atomics.load(ctrl, tailIdx);
-  const n = Math.min((head - tail) | 0, max);
+  const n = Math.min(ringUsed(ctrl, headIdx, tailIdx), max);
   if (n <= 0) return Buffer.alloc(0);
   const out = Buffer.allocUnsafe(n);
-  const at = tail & (size - 1);
-  const first = Math.min(n, size - at);
-  out.set(ring.subarray(at, at + first), 0);
-  if (n > first) out.set(ring.subarray(0, n - first), first);
-  Atomics.store(ctrl, tailIdx, (tail + n) | 0);
+  let w = 0;
+  ringDrain(ctrl, ring, headIdx, tailIdx, (part) => { out.set(part, w); w += part.length; }, n);
   return out;
 }
 
 /**
- * Consumer without a copy: hand `consume` the waiting bytes as up to two
- * views into the ring (valid only during the call), then advance the tail.
- * Returns the number of bytes consumed.
+ * Consumer without a copy: hand `consume` up to `max` waiting bytes as up
+ * to two views into the ring (valid only during the call), then advance the
+ * tail. Returns the number of bytes consumed.
  */
-export function ringDrain(ctrl: Int32Array, ring: Uint8Array, headIdx: number, tailIdx: number, consume: (part: Uint8Array) => void): number {
+export function ringDrain(
+  ctrl: Int32Array, ring: Uint8Array, headIdx: number, tailIdx: number, consume: (part: Uint8Array) => void, max = Infinity,
+): number {
   const size = ring.length;
   const head = Atomics.load(ctrl, headIdx);
   const tail = Atomics.load(ctrl, tailIdx);
-  const n = (head - tail) | 0;
+  const n = Math.min((head - tail) | 0, max);
   if (n <= 0) return 0;
   const at = tail & (size - 1);
   const first = Math.min(n, size - at);

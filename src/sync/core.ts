@@ -94,7 +94,6 @@ export class ChannelCore<T extends Unit = Unit> {
   /** Whatever has arrived, without waiting (empty when nothing has). */
   readAvailable(): T {
     this.check();
-    this.pull();
     while (this.pull()) { /* drain the ring up to the limit */ }
     return this.take(this.buf.length);
   }

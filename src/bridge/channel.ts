@@ -44,6 +44,16 @@ export const C = {
   LOCAL: 16,
   REMOTE: 24,
   PENDING: 32,
+  /** Who may write to the socket now (direct-write.ts: FREE, CALLER, ENGINE, OFF). */
+  WRITE_LOCK: 40,
+  /** The socket's descriptor + 1 while direct writes are possible, else 0. */
+  DIRECT_FD: 41,
+  /** What a direct write's bytes must be to go out unchanged (direct-write.ts `D`). */
+  DIRECT_MODE: 42,
+  /** Bytes the caller wrote directly (wraps at 2^32; for the engine's tx count). */
+  DIRECT_TX: 43,
+  /** Set by the engine while it processes a received chunk (no direct writes meanwhile). */
+  ENGINE_BUSY: 44,
 } as const;
 
 /** FLAGS bits. */

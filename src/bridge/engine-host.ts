@@ -21,6 +21,7 @@ import { type ServerOptions, createServer, type TelnetServer } from '../server.j
 import {
   C, type Channel, F, H, createChannel, hasFlags, openChannel, readCallArea, setFlags, wake, wakeFlusher, writeBitmap, writeCallArea,
 } from './channel.js';
+import { DirectWriteGate, W, publishDirectMode } from './direct-write.js';
 import { RingSink } from './ring-sink.js';
 import { RawLink, RawServer } from './raw-link.js';
 
@@ -52,6 +53,8 @@ interface HostConn {
   owner: 'caller' | 'listed' | 'none';
   /** Set for a raw connection (`open` with `raw: true`): bytes pass untouched, no session. */
   raw?: RawLink;
+  /** Orders the caller's direct writes with the engine's (null: none). */
+  gate?: DirectWriteGate | null;
 }
 
 interface HostServer {
@@ -73,7 +76,12 @@ setInterval(() => { Atomics.add(status, H.BEAT, 1); }, 1000).unref();
 function markDead(): void {
   Atomics.store(status, H.DEAD, 1);
   Atomics.notify(status, H.BEAT);
-  for (const c of conns.values()) setFlags(c.ch.ctrl, F.DEAD);
+  for (const c of conns.values()) {
+    // No direct write may start once this thread's sockets can close.
+    Atomics.store(c.ch.ctrl, C.DIRECT_FD, 0);
+    Atomics.store(c.ch.ctrl, C.WRITE_LOCK, W.OFF);
+    setFlags(c.ch.ctrl, F.DEAD);
+  }
   for (const s of servers.values()) { Atomics.store(s.ctrl, 1, 1); wake(s.ctrl, 0); }
 }
 process.on('exit', markDead);
@@ -88,6 +96,7 @@ function publishState(h: HostConn): void {
   const pending = s.pendingRequests().map(([, o]) => o);
   for (const o of [24, 39, 42]) if (s.pendingSubnegotiation(o)) pending.push(o);
   writeBitmap(ctrl, C.PENDING, pending);
+  publishDirectMode(ctrl, h.sink.directMode());
   Atomics.add(ctrl, C.STATE_SEQ, 1);
   wake(ctrl, C.CALLER_WAKE);
 }
@@ -96,6 +105,7 @@ function publishState(h: HostConn): void {
 function adopt(h: HostConn, conn: EngineConnection): void {
   h.conn = conn;
   h.sink.bind(conn);
+  conn.setSocketGate((socket) => (h.gate = DirectWriteGate.attach(h.ch.ctrl, socket)));
   conn.listeners.push((ev) => {
     if (ev.type === 'option' || ev.type === 'ttype' || ev.type === 'environ' || ev.type === 'charset') publishState(h);
   });
@@ -137,8 +147,17 @@ async function service(h: HostConn): Promise<void> {
     if (Atomics.load(ctrl, C.RECV_WAIT) !== 0) h.sink.refill();
     let moved = false;
     if (!conn.needsDrain) {
-      if (h.sink.drainSendRing()) {
+      // The caller stays off the socket from taking the ring's data to writing it.
+      h.gate?.hold();
+      let took: boolean;
+      try {
+        took = h.sink.drainSendRing();
+      } finally {
+        h.gate?.release();
+      }
+      if (took) {
         moved = true;
+        publishDirectMode(ctrl, h.sink.directMode());
         if (conn.needsDrain) {
           // Wake again once the socket drains, to move the rest.
           void conn.drain().then(() => wake(ctrl, C.ENGINE_WAKE));
@@ -216,7 +235,7 @@ async function connectionCall(h: HostConn, method: string, args: unknown[]): Pro
     case 'windowSize':
       return w.setWindowSize(Number(args[0]), Number(args[1]));
     case 'describe':
-      return { writer: String(w), mode: w.mode, idle: w.idle, duration: w.duration, rx: conn.rxBytes, tx: conn.txBytes };
+      return { writer: String(w), mode: w.mode, idle: w.idle, duration: w.duration, rx: conn.rxBytes, tx: conn.txBytes + (Atomics.load(h.ch.ctrl, C.DIRECT_TX) >>> 0) };
     case 'close': {
       // With `true`: answer with the final extra info and mode, for use after close.
       const info = args[0] === true ? { extra: Object.fromEntries(conn.extra), mode: w.mode } : true;

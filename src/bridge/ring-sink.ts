@@ -14,6 +14,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { DataSink, EngineConnection } from '../engine/connection.js';
 import { type TextDecoderLike, encodeText, makeDecoder } from '../engine/encoding.js';
 import { C, type Channel, F, ringRead, ringUsed, ringWrite, setFlags, wake } from './channel.js';
+import { D } from './direct-write.js';
 
 /** Word of a server control block bumped on any connection's activity. */
 export const ACTIVITY_WORD = 4;
@@ -148,6 +149,17 @@ export class RingSink implements DataSink {
     const textOut = this.sendDecoder.write(data);
     if (textOut.length > 0) conn.session.sendData(encodeText(textOut, out, conn.encodingErrors));
     return true;
+  }
+
+  /** Which of the caller's writes may skip the engine (direct-write.ts `D`). */
+  directMode(): number {
+    const conn = this.conn;
+    if (conn === null || conn.isClosed) return D.NONE;
+    if (!this.text) return D.BYTES;
+    // A character split across writes is pending in the decoder: its rest must follow it here.
+    if (this.sendDecoder !== null) return D.NONE;
+    const out = conn.outgoingEncoding();
+    return out === 'utf-8' ? D.UTF8 : out === 'us-ascii' ? D.ASCII : D.NONE;
   }
 
   private toUtf8(data: Buffer): Buffer {

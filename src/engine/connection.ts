@@ -95,6 +95,27 @@ export interface ConnectionDriver {
   onConnectionClosed(): void;
 }
 
+/**
+ * @internal What the socket's writes go through when another thread may
+ * also write to its descriptor (the blocking API's direct writes, see
+ * src/bridge/direct-write.ts): it orders the two.
+ */
+export interface SocketGate {
+  /** Write for the engine (after what the other writer already wrote). */
+  write(bytes: Buffer): void;
+  /** The socket drained. */
+  drained(): void;
+  /** The socket is about to end or close: the other writer must stop. */
+  shutdown(): void;
+  /**
+   * A received chunk is being processed: replies to it are collected and
+   * its events may let the other writer go on, so it must not write until
+   * {@link release} (the replies go first).
+   */
+  hold(): void;
+  release(): void;
+}
+
 type Waiter = { check: () => boolean; resolve: () => void; reject: (e: Error) => void };
 
 /** `ttype1`... as constants: one string for every connection. */
@@ -177,6 +198,7 @@ export class EngineConnection implements IdleEntry {
   private outBatch: Buffer[] | null = null;
   private readerPaused = false;
   private outputPaused = false;
+  private gate: SocketGate | null = null;
   private closedPromise: Promise<void> | null = null;
   private resolveClosed: (() => void) | null = null;
   private idleMs = 0;
@@ -296,6 +318,7 @@ export class EngineConnection implements IdleEntry {
 
   private static socketDrain(this: OwnedSocket): void {
     const conn = this[kConn]!;
+    conn.gate?.drained();
     if (conn.outputPaused) { conn.outputPaused = false; conn.updateFlow(); }
   }
 
@@ -334,10 +357,13 @@ export class EngineConnection implements IdleEntry {
     // 21,845 three-byte replies, and one socket.write each (even corked) costs
     // a queue entry of ~100 bytes, so a 1 MiB backlog would hold ~40 MiB.
     this.outBatch = [];
+    const gate = this.gate;
+    gate?.hold();
     try {
       this.session.receive(chunk);
     } finally {
       this.flushBatch();
+      gate?.release();
     }
     if (socket !== null && socket.writableLength > MAX_PENDING_OUTPUT && !this.outputPaused) {
       // The peer makes us reply faster than it reads: stop reading it.
@@ -361,7 +387,23 @@ export class EngineConnection implements IdleEntry {
     this.txBytes += bytes.length;
     if (this.trace !== null) this.trace(`send ${bytes.length} bytes\n${hexdump(bytes, '>>  ')}`);
     if (this.outBatch !== null) this.outBatch.push(bytes);
+    else this.writeSocket(socket, bytes);
+  }
+
+  private writeSocket(socket: Socket, bytes: Buffer): void {
+    if (this.gate !== null) this.gate.write(bytes);
     else socket.write(bytes);
+  }
+
+  /**
+   * @internal Route this connection's socket writes through a gate made
+   * for its socket (the blocking API's direct writes); `make` may decline
+   * with null.
+   */
+  setSocketGate(make: (socket: Socket) => SocketGate | null): void {
+    const socket = this.socket;
+    if (socket === null || this.isClosed || socket.destroyed || socket.writableEnded) return;
+    this.gate = make(socket);
   }
 
   /** Write what {@link send} collected while a received chunk was processed. */
@@ -371,7 +413,7 @@ export class EngineConnection implements IdleEntry {
     if (batch === null || batch.length === 0) return;
     const socket = this.socket;
     if (socket === null || socket.destroyed || socket.writableEnded) return;
-    socket.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch));
+    this.writeSocket(socket, batch.length === 1 ? batch[0]! : Buffer.concat(batch));
   }
 
   /** Bytes handed to the socket and not yet sent. */
@@ -400,6 +442,7 @@ export class EngineConnection implements IdleEntry {
     const socket = this.socket;
     if (socket === null) { this.onClose(); return; }
     this.flushBatch(); // replies queued before a close from inside a callback still go out
+    this.gate?.shutdown();
     if (!socket.writableEnded) socket.end();
     // A peer that never reads must not keep the socket forever.
     const t = setTimeout(() => socket.destroy(), 2000);

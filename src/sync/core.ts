@@ -20,6 +20,7 @@ import type { TerminalMode } from '../protocol/session.js';
 import { type OptionKey, type WaitForSpec, resolveOption } from '../engine/options-view.js';
 import { C, type Channel, F, readBit, ringDrain, ringRead, ringUsed, ringWrite, wake } from '../bridge/channel.js';
 import { channelCall, waitUntil } from '../bridge/engine-client.js';
+import { tryDirectWrite } from '../bridge/direct-write.js';
 
 /** What `expect()` found. */
 export interface ExpectResult<T> {
@@ -199,7 +200,8 @@ export class ChannelCore<T extends Unit = Unit> {
       throw new TelnetUsageError('write() takes a string or a Buffer');
     }
     const ctrl = this.ch.ctrl;
-    let off = 0;
+    // Straight to the socket when nothing is queued and the bytes need no work (direct-write.ts).
+    let off = tryDirectWrite(ctrl, bytes);
     while (off < bytes.length) {
       if (this.peerClosed() && (Atomics.load(ctrl, C.FLAGS) & F.SOCKET_CLOSED) !== 0) return; // dropped, as telnetlib3
       off += ringWrite(ctrl, this.ch.send, C.SEND_HEAD, C.SEND_TAIL, bytes.subarray(off));

@@ -1,0 +1,219 @@
+/**
+ * Direct writes: a blocking caller writes small outgoing data straight to
+ * the connection's socket descriptor (`fs.writeSync` on a non-blocking
+ * socket) instead of going through the send ring and waking the engine
+ * thread. A round trip then pays one thread hop instead of two.
+ *
+ * Who may write to the socket is decided by one shared word, WRITE_LOCK:
+ *
+ *   FREE    nobody is writing and the engine has nothing queued for the
+ *           socket: the caller may take the word (CAS FREE -> CALLER)
+ *   CALLER  the caller is inside one non-blocking write(2)
+ *   ENGINE  the engine has output queued in the socket (or just wrote):
+ *           callers use the send ring, which the engine sends in order
+ *   OFF     closing, closed, or never enabled: callers use the ring
+ *
+ * The engine never blocks on the word in normal operation: output it makes
+ * while the caller holds CALLER (a negotiation reply, say) is kept and sent
+ * as soon as the caller lets go (Atomics.waitAsync). Before the descriptor
+ * is closed (every close goes through the socket handle's close(), which is
+ * wrapped here) or the socket ends, the engine turns the word OFF, waiting
+ * out a caller that is inside its write; so a caller never writes to a
+ * closed descriptor or to one the process has reused for another file.
+ *
+ * The caller writes directly only what needs no work from the engine: the
+ * send ring is empty, the bytes are a short write, and they go out
+ * unchanged (a byte connection's data without 0xFF, or text when the
+ * outgoing encoding is UTF-8, or US-ASCII and the text is ASCII). DIRECT_FD
+ * and DIRECT_MODE say when that holds; the engine keeps them current.
+ * Shared memory and Atomics stay in src/bridge.
+ */
+import { isAscii } from 'node:buffer';
+import { writeSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import type { SocketGate } from '../engine/connection.js';
+import { C } from './channel.js';
+
+/** Values of the WRITE_LOCK word. */
+export const W = { FREE: 0, CALLER: 1, ENGINE: 2, OFF: 3 } as const;
+
+/** DIRECT_MODE values: what the caller's bytes must be to go out unchanged. */
+export const D = {
+  /** Direct writes are off (the engine transcodes, or a partial character is pending). */
+  NONE: 0,
+  /** A byte connection: data without 0xFF (IAC would need doubling). */
+  BYTES: 1,
+  /** Text, outgoing UTF-8: every UTF-8 string passes unchanged. */
+  UTF8: 2,
+  /** Text, outgoing US-ASCII: ASCII strings pass unchanged. */
+  ASCII: 3,
+} as const;
+
+/** Writes longer than this always go through the ring (and its back-pressure). */
+export const DIRECT_MAX = 64 * 1024;
+
+/** Set `TELNETLIB3_DIRECT_WRITE=0` to send every write through the engine (for comparison). */
+const ENABLED = process.env.TELNETLIB3_DIRECT_WRITE !== '0';
+
+type HandleWithClose = { fd?: unknown; close: (...args: unknown[]) => unknown };
+
+/**
+ * Engine side: every write the connection makes to its socket goes through
+ * here, so it is ordered with the caller's direct writes.
+ */
+export class DirectWriteGate implements SocketGate {
+  private deferred: Buffer[] | null = null;
+  private waiting = false;
+  private holds = 0;
+
+  /** Returns null when the socket has no usable descriptor (direct writes stay off). */
+  static attach(ctrl: Int32Array, socket: Socket): DirectWriteGate | null {
+    if (!ENABLED) return null;
+    const handle = (socket as unknown as { _handle?: HandleWithClose | null })._handle;
+    if (handle === null || handle === undefined || typeof handle.fd !== 'number' || handle.fd < 0 || typeof handle.close !== 'function') return null;
+    const gate = new DirectWriteGate(ctrl, socket);
+    const close = handle.close;
+    // Every descriptor close (destroy(), an error, a reset) passes here first.
+    handle.close = function closeAfterGate(this: unknown, ...args: unknown[]): unknown {
+      gate.shutdown();
+      return close.apply(this, args);
+    };
+    Atomics.store(ctrl, C.WRITE_LOCK, socket.writableLength > 0 ? W.ENGINE : W.FREE);
+    Atomics.store(ctrl, C.DIRECT_FD, handle.fd + 1);
+    return gate;
+  }
+
+  private constructor(private readonly ctrl: Int32Array, private readonly socket: Socket) {}
+
+  /** Write for the engine, after anything the caller wrote directly. */
+  write(bytes: Buffer): void {
+    if (this.deferred !== null) {
+      this.deferred.push(bytes);
+      return;
+    }
+    if (!this.acquire()) {
+      this.deferred = [bytes];
+      this.waitForCaller();
+      return;
+    }
+    this.socket.write(bytes);
+    this.giveBack();
+  }
+
+  /** The socket drained: the caller may write directly again. */
+  drained(): void {
+    this.giveBack();
+  }
+
+  /**
+   * Keep the caller off the socket while the engine works on something
+   * whose output must go first: the replies to a received chunk, or the
+   * send ring's contents between taking them and writing them.
+   */
+  hold(): void {
+    if (this.holds++ === 0) Atomics.store(this.ctrl, C.ENGINE_BUSY, 1);
+  }
+
+  /** That output is written (or kept): the caller may go on. */
+  release(): void {
+    if (--this.holds > 0) return;
+    this.holds = 0;
+    Atomics.store(this.ctrl, C.ENGINE_BUSY, 0);
+    this.giveBack();
+  }
+
+  /** The socket is ending or closing: no more direct writes; what was kept goes out first. */
+  shutdown(): void {
+    const ctrl = this.ctrl;
+    Atomics.store(ctrl, C.DIRECT_FD, 0);
+    for (;;) {
+      const v = Atomics.load(ctrl, C.WRITE_LOCK);
+      if (v === W.OFF) break;
+      if (v === W.CALLER) {
+        // The caller is inside one non-blocking write(2): microseconds.
+        Atomics.wait(ctrl, C.WRITE_LOCK, W.CALLER, 10);
+        continue;
+      }
+      if (Atomics.compareExchange(ctrl, C.WRITE_LOCK, v, W.OFF) === v) break;
+    }
+    this.flushDeferred();
+  }
+
+  /** Take the socket for the engine; false while the caller is writing. */
+  private acquire(): boolean {
+    const v = Atomics.compareExchange(this.ctrl, C.WRITE_LOCK, W.FREE, W.ENGINE);
+    return v !== W.CALLER;
+  }
+
+  /** Give the socket back once nothing of ours is queued in it. */
+  private giveBack(): void {
+    if (this.deferred === null && this.socket.writableLength === 0 && Atomics.load(this.ctrl, C.ENGINE_BUSY) === 0) {
+      Atomics.compareExchange(this.ctrl, C.WRITE_LOCK, W.ENGINE, W.FREE);
+    }
+  }
+
+  private waitForCaller(): void {
+    if (this.waiting) return;
+    this.waiting = true;
+    const w = Atomics.waitAsync(this.ctrl, C.WRITE_LOCK, W.CALLER);
+    const resume = (): void => {
+      this.waiting = false;
+      if (this.deferred === null) return;
+      if (!this.acquire()) { this.waitForCaller(); return; }
+      this.flushDeferred();
+      this.giveBack();
+    };
+    if (w.async) void w.value.then(resume);
+    else queueMicrotask(resume);
+  }
+
+  private flushDeferred(): void {
+    const d = this.deferred;
+    this.deferred = null;
+    if (d === null || this.socket.destroyed || this.socket.writableEnded) return;
+    this.socket.write(d.length === 1 ? d[0]! : Buffer.concat(d));
+  }
+}
+
+/**
+ * Engine side: publish whether the caller's bytes may go out unchanged
+ * (see {@link D}).
+ */
+export function publishDirectMode(ctrl: Int32Array, mode: number): void {
+  if (Atomics.load(ctrl, C.DIRECT_MODE) !== mode) Atomics.store(ctrl, C.DIRECT_MODE, mode);
+}
+
+/**
+ * Caller side: write `bytes` straight to the socket when allowed. Returns
+ * how many bytes went out (0 when the caller must use the send ring; a
+ * short count when the socket buffer filled: the rest goes through the
+ * ring, after these).
+ */
+export function tryDirectWrite(ctrl: Int32Array, bytes: Buffer): number {
+  if (bytes.length === 0 || bytes.length > DIRECT_MAX) return 0;
+  const fd = Atomics.load(ctrl, C.DIRECT_FD) - 1;
+  if (fd < 0) return 0;
+  const mode = Atomics.load(ctrl, C.DIRECT_MODE);
+  if (mode === D.NONE) return 0;
+  if (mode === D.BYTES ? bytes.indexOf(0xff) !== -1 : mode === D.ASCII && !isAscii(bytes)) return 0;
+  if (Atomics.compareExchange(ctrl, C.WRITE_LOCK, W.FREE, W.CALLER) !== W.FREE) return 0;
+  let n = 0;
+  try {
+    // Earlier writes still in the ring go first (the engine sends them), and
+    // so does output the engine is working on (ENGINE_BUSY). The order of
+    // the two loads matters: the engine sets ENGINE_BUSY before it takes
+    // data from the ring, so seeing the ring empty because the engine just
+    // took our data means seeing ENGINE_BUSY set too.
+    const ringEmpty = ((Atomics.load(ctrl, C.SEND_HEAD) - Atomics.load(ctrl, C.SEND_TAIL)) | 0) === 0;
+    if (ringEmpty && Atomics.load(ctrl, C.ENGINE_BUSY) === 0) n = writeSync(fd, bytes);
+  } catch {
+    // EAGAIN (socket buffer full), or the peer is gone: the ring path sends
+    // or drops it as it would any write, and the engine sees the error.
+    n = 0;
+  } finally {
+    Atomics.store(ctrl, C.WRITE_LOCK, W.FREE);
+    Atomics.notify(ctrl, C.WRITE_LOCK);
+  }
+  if (n > 0) Atomics.add(ctrl, C.DIRECT_TX, n);
+  return n;
+}

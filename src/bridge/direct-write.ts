@@ -92,7 +92,10 @@ export class DirectWriteGate implements SocketGate {
       return;
     }
     if (!this.acquire()) {
+      // Kept until the caller lets go; meanwhile the caller must not write
+      // directly again (it would overtake these), so hold until they are out.
       this.deferred = [bytes];
+      this.hold();
       this.waitForCaller();
       return;
     }
@@ -161,17 +164,18 @@ export class DirectWriteGate implements SocketGate {
       if (this.deferred === null) return;
       if (!this.acquire()) { this.waitForCaller(); return; }
       this.flushDeferred();
-      this.giveBack();
     };
     if (w.async) void w.value.then(resume);
     else queueMicrotask(resume);
   }
 
+  /** Write what was kept, then drop the hold taken when it was kept. */
   private flushDeferred(): void {
     const d = this.deferred;
+    if (d === null) return;
     this.deferred = null;
-    if (d === null || this.socket.destroyed || this.socket.writableEnded) return;
-    this.socket.write(d.length === 1 ? d[0]! : Buffer.concat(d));
+    if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.write(d.length === 1 ? d[0]! : Buffer.concat(d));
+    this.release();
   }
 }
 

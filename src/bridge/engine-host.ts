@@ -55,6 +55,8 @@ interface HostConn {
   raw?: RawLink;
   /** Orders the caller's direct writes with the engine's (null: none). */
   gate?: DirectWriteGate | null;
+  /** Set while the pump waits for the socket to drain before it sends more of the ring. */
+  drainArmed?: boolean;
 }
 
 interface HostServer {
@@ -146,7 +148,10 @@ async function service(h: HostConn): Promise<void> {
   if (conn !== null) {
     if (Atomics.load(ctrl, C.RECV_WAIT) !== 0) h.sink.refill();
     let moved = false;
-    if (!conn.needsDrain) {
+    if (conn.needsDrain) {
+      // Whoever filled the socket (the ring, kept output, replies), the rest of the ring waits for 'drain'.
+      armDrain(h, conn);
+    } else {
       // The caller stays off the socket from taking the ring's data to writing it.
       h.gate?.hold();
       let took: boolean;
@@ -158,10 +163,8 @@ async function service(h: HostConn): Promise<void> {
       if (took) {
         moved = true;
         publishDirectMode(ctrl, h.sink.directMode());
-        if (conn.needsDrain) {
-          // Wake again once the socket drains, to move the rest.
-          void conn.drain().then(() => wake(ctrl, C.ENGINE_WAKE));
-        }
+        // Wake again once the socket drains, to move the rest.
+        if (conn.needsDrain) armDrain(h, conn);
       }
     }
     const unsent = conn.writableLength;
@@ -181,6 +184,16 @@ async function service(h: HostConn): Promise<void> {
     h.done = true;
     conns.delete(h.id);
   }
+}
+
+/** Run the pump again once the socket drains (once, however often asked). */
+function armDrain(h: HostConn, conn: EngineConnection): void {
+  if (h.drainArmed === true) return;
+  h.drainArmed = true;
+  void conn.drain().then(() => {
+    h.drainArmed = false;
+    wake(h.ch.ctrl, C.ENGINE_WAKE);
+  });
 }
 
 async function answerCall(h: HostConn): Promise<void> {

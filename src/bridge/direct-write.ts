@@ -47,6 +47,8 @@ export const D = {
   UTF8: 2,
   /** Text, outgoing US-ASCII: ASCII strings pass unchanged. */
   ASCII: 3,
+  /** A raw connection (compat/): every byte passes unchanged. */
+  RAW: 4,
 } as const;
 
 /** Writes longer than this always go through the ring (and its back-pressure). */
@@ -200,6 +202,7 @@ export function tryDirectWrite(ctrl: Int32Array, bytes: Buffer): number {
   const mode = Atomics.load(ctrl, C.DIRECT_MODE);
   if (mode === D.NONE) return 0;
   if (mode === D.BYTES ? bytes.indexOf(0xff) !== -1 : mode === D.ASCII && !isAscii(bytes)) return 0;
+  // (D.UTF8 and D.RAW: any bytes.)
   if (Atomics.compareExchange(ctrl, C.WRITE_LOCK, W.FREE, W.CALLER) !== W.FREE) return 0;
   let n = 0;
   try {

@@ -15,6 +15,7 @@ import net from 'node:net';
 import { TelnetError } from '../protocol/errors.js';
 import { tcpConnectOrFail } from '../client.js';
 import { C, type Channel, F, ringRead, ringUsed, ringWrite, setFlags, wake, wakeFlusher } from './channel.js';
+import { D, DirectWriteGate, publishDirectMode } from './direct-write.js';
 import { ACTIVITY_WORD } from './ring-sink.js';
 
 /** Options of a raw connection (a subset of the client's). */
@@ -33,6 +34,8 @@ export class RawLink {
   private pending: Buffer[] = [];
   private eofPending = false;
   private draining = false;
+  /** Orders the caller's direct writes with ours (null: none). */
+  private gate: DirectWriteGate | null = null;
 
   /**
    * @param activity a raw server's control block: its activity word is
@@ -61,6 +64,11 @@ export class RawLink {
   attach(socket: net.Socket): void {
     this.socket = socket;
     socket.setNoDelay(true);
+    this.gate = DirectWriteGate.attach(this.ch.ctrl, socket);
+    if (this.gate !== null) {
+      publishDirectMode(this.ch.ctrl, D.RAW);
+      socket.on('drain', () => this.gate?.drained());
+    }
     socket.on('data', (chunk: Buffer) => this.feed(chunk));
     socket.on('end', () => {
       if (this.pending.length > 0) this.eofPending = true;
@@ -123,6 +131,8 @@ export class RawLink {
     if (socket === null) return;
     let moved = false;
     if (!socket.writableNeedDrain && ringUsed(ctrl, C.SEND_HEAD, C.SEND_TAIL) > 0) {
+      // The caller stays off the socket from taking the ring's data to writing it.
+      this.gate?.hold();
       const data = ringRead(ctrl, this.ch.send, C.SEND_HEAD, C.SEND_TAIL);
       if (Atomics.load(ctrl, C.SEND_WAIT) !== 0) {
         // Room in the send ring for a writer that waits: a blocked caller,
@@ -130,12 +140,14 @@ export class RawLink {
         wake(ctrl, C.CALLER_WAKE);
         if (this.activity !== null) wake(this.activity, ACTIVITY_WORD);
       }
-      if (!socket.destroyed && !socket.writableEnded) socket.write(data);
+      if (!socket.destroyed && !socket.writableEnded) this.send(socket, data);
+      this.gate?.release();
       moved = true;
-      if (socket.writableNeedDrain && !this.draining) {
-        this.draining = true;
-        socket.once('drain', () => { this.draining = false; wake(ctrl, C.ENGINE_WAKE); });
-      }
+    }
+    // Whoever filled the socket (the ring, or output the gate kept), the rest waits for 'drain'.
+    if (socket.writableNeedDrain && !this.draining) {
+      this.draining = true;
+      socket.once('drain', () => { this.draining = false; wake(ctrl, C.ENGINE_WAKE); });
     }
     const unsent = socket.destroyed ? 0 : socket.writableLength;
     if (Atomics.load(ctrl, C.UNSENT) !== unsent) {
@@ -158,6 +170,12 @@ export class RawLink {
     }
   }
 
+  /** Write after what the caller wrote directly (the gate orders the two). */
+  private send(socket: net.Socket, data: Buffer): void {
+    if (this.gate !== null) this.gate.write(data);
+    else socket.write(data);
+  }
+
   /** Close at once, dropping unsent output. */
   destroy(): void {
     if (this.socket !== null) this.socket.destroy();
@@ -172,6 +190,7 @@ export class RawLink {
         setFlags(this.ch.ctrl, F.CLOSED);
         if (socket === null) { this.isClosed = true; return true; }
         // Pending output first, then FIN; a peer that never reads cannot keep the socket.
+        this.gate?.shutdown();
         const data = ringRead(this.ch.ctrl, this.ch.send, C.SEND_HEAD, C.SEND_TAIL);
         if (data.length > 0 && !socket.destroyed && !socket.writableEnded) socket.write(data);
         if (!socket.writableEnded) socket.end();
@@ -194,7 +213,7 @@ export class RawLink {
         }
       }
       case 'describe':
-        return { raw: true, rx: socket?.bytesRead ?? 0, tx: socket?.bytesWritten ?? 0 };
+        return { raw: true, rx: socket?.bytesRead ?? 0, tx: (socket?.bytesWritten ?? 0) + (Atomics.load(this.ch.ctrl, C.DIRECT_TX) >>> 0) };
       default:
         throw new TelnetError(`a raw connection has no ${method} call`, 'ERR_TELNET_BRIDGE');
     }

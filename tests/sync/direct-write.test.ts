@@ -10,6 +10,7 @@ import t, { type Test } from 'tap';
 import { C } from '../../src/bridge/channel.js';
 import { W } from '../../src/bridge/direct-write.js';
 import { TelnetConnection, type TelnetConnectionOptions } from '../../src/sync/index.js';
+import { connectRaw } from '../../src/sync/raw-connection.js';
 import { Child, HOST } from './helpers.js';
 
 const rec = Child.start(t, 'recorder');
@@ -121,4 +122,24 @@ t.test("a closed connection's writes never reach the connection that reuses its 
   const wire = await received(b.id);
   t.notOk(wire.includes(Buffer.from('SECRET')), "B's peer never sees A's write");
   t.equal(demux(wire).data.toString('latin1'), 'END\r\n', 'B carries only its own data');
+});
+
+t.test('raw connections (compat/): bytes go directly, in order with the ring, and 0xFF is not doubled', async (t) => {
+  const { core } = connectRaw(HOST, port, 5000, Date.now() + 5000);
+  const id = conns++;
+  t.teardown(() => core.close());
+  const ctrl = core.ch.ctrl;
+  const expected: Buffer[] = [];
+  for (let i = 0; i < 500; i++) {
+    // Every tenth write is over 64 KiB and takes the ring; the next ones must wait for it.
+    const b = i % 10 === 9 ? Buffer.alloc(70 * 1024, 0x30 + (i % 7)) : Buffer.from(`R${i}\xff\r\n`, 'latin1');
+    expected.push(b);
+    core.write(b);
+  }
+  core.write(Buffer.from('\r\nEND\r\n'));
+  t.ok(core.readUntil('BYE\r\n', null) !== undefined);
+  const wire = await received(id);
+  const want = Buffer.concat([...expected, Buffer.from('\r\nEND\r\n')]);
+  t.ok(wire.equals(want), `the peer got exactly the bytes written, in order (${wire.length} of ${want.length})`);
+  t.ok(Atomics.load(ctrl, C.DIRECT_TX) > 0, `some went straight to the socket (${Atomics.load(ctrl, C.DIRECT_TX)} bytes)`);
 });

@@ -190,6 +190,21 @@ export function publishDirectMode(ctrl: Int32Array, mode: number): void {
 }
 
 /**
+ * Caller side: true when everything this caller wrote has reached the
+ * kernel (nothing in the send ring, in the engine's hands, or queued in
+ * the socket), as far as the write lock can tell. Only meaningful while
+ * direct writes are on; false otherwise. The loads go in the order that
+ * makes the answer safe: the ring, then ENGINE_BUSY (set before the engine
+ * takes from the ring), then the lock (held while the socket has a queue).
+ */
+export function nothingQueued(ctrl: Int32Array): boolean {
+  if (Atomics.load(ctrl, C.DIRECT_FD) === 0) return false;
+  if (((Atomics.load(ctrl, C.SEND_HEAD) - Atomics.load(ctrl, C.SEND_TAIL)) | 0) !== 0) return false;
+  if (Atomics.load(ctrl, C.ENGINE_BUSY) !== 0) return false;
+  return Atomics.load(ctrl, C.WRITE_LOCK) === W.FREE;
+}
+
+/**
  * Caller side: write `bytes` straight to the socket when allowed. Returns
  * how many bytes went out (0 when the caller must use the send ring; a
  * short count when the socket buffer filled: the rest goes through the

@@ -132,6 +132,15 @@ export function sleepUntil(ctrl: Int32Array, idx: number, ready: () => boolean, 
 
 /** A per-connection call through the channel's call slot (works from any thread). */
 export function channelCall<T>(ch: Channel, method: string, args: unknown[] = [], timeoutMs = CONTROL_TIMEOUT_MS): T {
+  postCall(ch, method, args);
+  return collectCall<T>(ch, method, timeoutMs);
+}
+
+/**
+ * Place a per-connection call without waiting for its answer; take the
+ * answer later with {@link collectCall} (the slot stays busy until then).
+ */
+export function postCall(ch: Channel, method: string, args: unknown[] = []): void {
   const ctrl = ch.ctrl;
   if ((Atomics.load(ctrl, C.FLAGS) & (F.CLOSED | F.SOCKET_CLOSED)) === (F.CLOSED | F.SOCKET_CLOSED)) {
     // Closed on our side and the socket is gone: the engine has let the channel go, nobody would answer.
@@ -142,6 +151,11 @@ export function channelCall<T>(ch: Channel, method: string, args: unknown[] = []
   Atomics.store(ctrl, C.CALL_LEN, len);
   Atomics.store(ctrl, C.CALL_STATE, 1);
   wake(ctrl, C.ENGINE_WAKE);
+}
+
+/** Wait for the answer to the call {@link postCall} placed, and free the slot. */
+export function collectCall<T>(ch: Channel, method: string, timeoutMs = CONTROL_TIMEOUT_MS): T {
+  const ctrl = ch.ctrl;
   let ok: boolean;
   try {
     ok = waitUntil(ch, () => Atomics.load(ctrl, C.CALL_STATE) === 2, Date.now() + timeoutMs);

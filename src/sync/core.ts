@@ -19,8 +19,8 @@ import {
 import type { TerminalMode } from '../protocol/session.js';
 import { type OptionKey, type WaitForSpec, resolveOption } from '../engine/options-view.js';
 import { C, type Channel, F, readBit, ringDrain, ringRead, ringUsed, ringWrite, wake } from '../bridge/channel.js';
-import { channelCall, waitUntil } from '../bridge/engine-client.js';
-import { tryDirectWrite } from '../bridge/direct-write.js';
+import { channelCall, collectCall, postCall, waitUntil } from '../bridge/engine-client.js';
+import { nothingQueued, tryDirectWrite } from '../bridge/direct-write.js';
 
 /** What `expect()` found. */
 export interface ExpectResult<T> {
@@ -57,6 +57,8 @@ export class ChannelCore<T extends Unit = Unit> {
   private closedLocally = false;
   /** What getExtraInfo() and writer.mode answer after close (the engine releases a closed connection). */
   private closedInfo: { extra: Record<string, unknown>; mode: TerminalMode } | null = null;
+  /** close() placed its call without waiting: the answer (closedInfo) is collected on first use. */
+  private closeAnswerPending = false;
 
   constructor(readonly ch: Channel, text: boolean, limit = DEFAULT_SYNC_LIMIT) {
     this.text = text;
@@ -267,25 +269,53 @@ export class ChannelCore<T extends Unit = Unit> {
     if (!ok) throw new TelnetTimeoutError('Flush timed out');
   }
 
-  /** Close (idempotent, never throws): pending output is sent first. */
+  /**
+   * Close (idempotent, never throws): pending output is sent first. One
+   * call: the engine answers with what getExtraInfo() and writer.mode need
+   * afterwards (it releases a closed connection), then closes. When nothing
+   * of ours is waiting to be sent, close() does not wait for that answer
+   * (the engine closes on its own; the answer is collected if asked for).
+   */
   close(): void {
     if (this.closedLocally) return;
     this.closedLocally = true;
+    const ctrl = this.ch.ctrl;
     try {
-      // One call: the engine answers with what getExtraInfo() and writer.mode
-      // need afterwards (it releases a closed connection), then closes.
-      const info = channelCall<{ extra: Record<string, unknown>; mode: TerminalMode } | true>(this.ch, 'close', [true]);
-      if (info !== true && info !== null && typeof info === 'object') this.closedInfo = info;
+      if (nothingQueued(ctrl) && Atomics.load(ctrl, C.CALL_STATE) === 0 && (Atomics.load(ctrl, C.FLAGS) & F.DEAD) === 0) {
+        postCall(this.ch, 'close', [true]);
+        this.closeAnswerPending = true;
+        return;
+      }
+      this.keepCloseAnswer(channelCall(this.ch, 'close', [true]));
     } catch {
       // Never connected, or the engine is gone: nothing to release or keep.
     }
+  }
+
+  private keepCloseAnswer(info: unknown): void {
+    if (info !== true && info !== null && typeof info === 'object') this.closedInfo = info as { extra: Record<string, unknown>; mode: TerminalMode };
+  }
+
+  /** What the engine answered to close(), once collected (null before close, or when it could not answer). */
+  private closeAnswer(): { extra: Record<string, unknown>; mode: TerminalMode } | null {
+    if (this.closeAnswerPending) {
+      this.closeAnswerPending = false;
+      try {
+        this.keepCloseAnswer(collectCall(this.ch, 'close'));
+      } catch {
+        // The engine is gone: nothing was kept.
+      }
+      this.closedInfo ??= { extra: {}, mode: 'local' };
+    }
+    return this.closedInfo;
   }
 
   // ------------------------------------------------------------ state
 
   /** telnetlib3's extra info (`TERM`, `cols`, `rows`, `peername`, ...). */
   getExtraInfo<V = unknown>(name: string, defaultValue?: V): V | undefined {
-    const v = this.closedInfo !== null ? (this.closedInfo.extra[name] ?? null) as V | null : channelCall<V | null>(this.ch, 'extra', [name]);
+    const info = this.closeAnswer();
+    const v = info !== null ? (info.extra[name] ?? null) as V | null : channelCall<V | null>(this.ch, 'extra', [name]);
     return v === null ? defaultValue : v;
   }
 
@@ -312,7 +342,7 @@ export class ChannelCore<T extends Unit = Unit> {
     const ctrl = this.ch.ctrl;
     const side = (base: number) => ({ enabled: (o: OptionKey) => readBit(ctrl, base, resolveOption(o)) });
     const ch = this.ch;
-    const closedMode = (): TerminalMode | null => this.closedInfo?.mode ?? null;
+    const closedMode = (): TerminalMode | null => this.closeAnswer()?.mode ?? null;
     return {
       get mode(): TerminalMode {
         return closedMode() ?? channelCall<{ mode: TerminalMode }>(ch, 'describe').mode;

@@ -143,3 +143,19 @@ t.test('raw connections (compat/): bytes go directly, in order with the ring, an
   t.ok(wire.equals(want), `the peer got exactly the bytes written, in order (${wire.length} of ${want.length})`);
   t.ok(Atomics.load(ctrl, C.DIRECT_TX) > 0, `some went straight to the socket (${Atomics.load(ctrl, C.DIRECT_TX)} bytes)`);
 });
+
+t.test('close(): at once when nothing is queued, after the queue otherwise; the peer sees both', async (t) => {
+  const a = open(t);
+  a.c.write(Buffer.from('x\r\n'));
+  a.c.close();
+  t.equal(a.c.getExtraInfo<{ port: number }>('peername')?.port, port, 'extra info answers right after close()');
+  await rec.line((l) => l.closed === a.id, 10000, 'the peer saw the first close');
+  const b = open(t);
+  const big = Buffer.alloc(300 * 1024, 0x62);
+  b.c.write(big);          // more than the socket takes at once: queued in the engine
+  b.c.write(Buffer.from('\r\nEND\r\n'));
+  b.c.close();
+  const { data } = demux(await received(b.id));
+  t.equal(data.length, big.length + 7, 'everything queued before close() was sent');
+  await rec.line((l) => l.closed === b.id, 10000, 'the peer saw the second close');
+});

@@ -4,9 +4,27 @@
  * and print the CPU milliseconds this process (engine worker included) used
  * while blocked. The silent server runs in a child process so that its own
  * housekeeping is not counted.
+ *
+ * `node blocked-cpu.js bare` is the baseline: the same process shape with
+ * no Telnet at all (one idle worker thread with a one-second timer, the
+ * main thread blocked 10 s in Atomics.wait in one-second slices), so the
+ * ratio shows what is ours and what any Node process with a worker pays
+ * (V8's memory reducer collects each idle isolate about 8 s after start).
  */
 import { spawn } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { TelnetConnection } from '../../src/sync/index.js';
+
+if (process.argv[2] === 'bare') {
+  const w = new Worker('setInterval(() => {}, 1000)', { eval: true });
+  await new Promise((resolve) => w.once('online', resolve));
+  const word = new Int32Array(new SharedArrayBuffer(4));
+  const before = process.cpuUsage();
+  for (let i = 0; i < 10; i++) Atomics.wait(word, 0, 0, 1000);
+  const used = process.cpuUsage(before);
+  process.stdout.write(`${((used.user + used.system) / 1000).toFixed(1)}\n`);
+  process.exit(0);
+}
 
 const SILENT = `
   const s = require('node:net').createServer((c) => { c.on('error', () => {}); c.write('> '); });

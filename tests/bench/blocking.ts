@@ -157,9 +157,13 @@ function blockedCpu(): Benchmark {
     name: 'blocked.cpu',
     unit: 'ms',
     async run() {
-      const r = spawnSync(process.execPath, [BLOCKED], { encoding: 'utf8', timeout: 60000 });
-      if (r.status !== 0) throw new Error(`blocked-cpu failed: ${r.stderr}`);
-      return { value: Number(r.stdout.trim()) };
+      const probe = (args: string[]): number => {
+        const r = spawnSync(process.execPath, [BLOCKED, ...args], { encoding: 'utf8', timeout: 60000 });
+        if (r.status !== 0) throw new Error(`blocked-cpu failed: ${r.stderr}`);
+        return Number(r.stdout.trim());
+      };
+      // Baseline: a Node process of the same shape without Telnet (see blocked-cpu.ts).
+      return { value: probe([]), baseline: probe(['bare']) };
     },
   };
 }

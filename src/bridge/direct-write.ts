@@ -13,13 +13,15 @@
  *           callers use the send ring, which the engine sends in order
  *   OFF     closing, closed, or never enabled: callers use the ring
  *
- * The engine never blocks on the word in normal operation: output it makes
- * while the caller holds CALLER (a negotiation reply, say) is kept and sent
- * as soon as the caller lets go (Atomics.waitAsync). Before the descriptor
- * is closed (every close goes through the socket handle's close(), which is
- * wrapped here) or the socket ends, the engine turns the word OFF, waiting
- * out a caller that is inside its write; so a caller never writes to a
- * closed descriptor or to one the process has reused for another file.
+ * The engine never blocks on the word: output it makes while the caller
+ * holds CALLER (a negotiation reply, say) is kept and sent as soon as the
+ * caller lets go (Atomics.waitAsync). When the socket ends or its
+ * descriptor is about to close (every close goes through the socket
+ * handle's close(), which is wrapped here) the engine turns the word OFF;
+ * a close that finds the caller inside its write waits until it leaves.
+ * So a caller never writes to a closed descriptor or to one the process
+ * has reused for another file. A caller whose thread is terminated inside
+ * its write never lets go: after CALLER_GONE_MS the engine takes the word.
  *
  * The caller writes directly only what needs no work from the engine: the
  * send ring is empty, the bytes are a short write, and they go out
@@ -60,13 +62,28 @@ const ENABLED = process.env.TELNETLIB3_DIRECT_WRITE !== '0';
 type HandleWithClose = { fd?: unknown; close: (...args: unknown[]) => unknown };
 
 /**
+ * A caller that holds the lock this long is taken to be gone: its thread
+ * was terminated inside a write (a handler thread ended by shutdown()).
+ * A live caller holds it for one non-blocking write(2), microseconds.
+ */
+const CALLER_GONE_MS = 2000;
+
+/**
  * Engine side: every write the connection makes to its socket goes through
- * here, so it is ordered with the caller's direct writes.
+ * here, so it is ordered with the caller's direct writes. The engine thread
+ * never blocks on the caller: what must wait for it (kept output, the
+ * descriptor's close) waits with Atomics.waitAsync.
  */
 export class DirectWriteGate implements SocketGate {
   private deferred: Buffer[] | null = null;
   private waiting = false;
   private holds = 0;
+  /** Set once the socket ends or closes: the lock must reach OFF. */
+  private shuttingDown = false;
+  /** Descriptor closes that wait for the caller to leave its write. */
+  private closers: Array<() => void> | null = null;
+  /** When the engine started waiting for the caller (0: not waiting). */
+  private callerSince = 0;
 
   /** Returns null when the socket has no usable descriptor (direct writes stay off). */
   static attach(ctrl: Int32Array, socket: Socket): DirectWriteGate | null {
@@ -75,10 +92,12 @@ export class DirectWriteGate implements SocketGate {
     if (handle === null || handle === undefined || typeof handle.fd !== 'number' || handle.fd < 0 || typeof handle.close !== 'function') return null;
     const gate = new DirectWriteGate(ctrl, socket);
     const close = handle.close;
-    // Every descriptor close (destroy(), an error, a reset) passes here first.
+    // Every descriptor close (destroy(), an error, a reset) passes here
+    // first; while the caller is inside a write(2) on it, the close waits.
     handle.close = function closeAfterGate(this: unknown, ...args: unknown[]): unknown {
-      gate.shutdown();
-      return close.apply(this, args);
+      if (gate.shutdown()) return close.apply(this, args);
+      gate.afterCaller(() => { close.apply(this, args); });
+      return undefined;
     };
     Atomics.store(ctrl, C.WRITE_LOCK, socket.writableLength > 0 ? W.ENGINE : W.FREE);
     Atomics.store(ctrl, C.DIRECT_FD, handle.fd + 1);
@@ -127,27 +146,43 @@ export class DirectWriteGate implements SocketGate {
     this.giveBack();
   }
 
-  /** The socket is ending or closing: no more direct writes; what was kept goes out first. */
-  shutdown(): void {
-    const ctrl = this.ctrl;
-    Atomics.store(ctrl, C.DIRECT_FD, 0);
-    for (;;) {
-      const v = Atomics.load(ctrl, C.WRITE_LOCK);
-      if (v === W.OFF) break;
-      if (v === W.CALLER) {
-        // The caller is inside one non-blocking write(2): microseconds.
-        Atomics.wait(ctrl, C.WRITE_LOCK, W.CALLER, 10);
-        continue;
-      }
-      if (Atomics.compareExchange(ctrl, C.WRITE_LOCK, v, W.OFF) === v) break;
-    }
+  /**
+   * The socket is ending or closing: no direct write may start any more,
+   * and what was kept goes out now (before the FIN). Returns true when no
+   * direct write can be in flight either (the lock is OFF); false while the
+   * caller is still inside one, in which case the lock turns OFF as soon
+   * as it leaves.
+   */
+  shutdown(): boolean {
+    this.shuttingDown = true;
+    Atomics.store(this.ctrl, C.DIRECT_FD, 0);
     this.flushDeferred();
+    if (this.tryOff()) return true;
+    this.waitForCaller();
+    return false;
+  }
+
+  /** Run `fn` once the caller has left its write (the lock is OFF). */
+  afterCaller(fn: () => void): void {
+    if (this.tryOff()) { fn(); return; }
+    (this.closers ??= []).push(fn);
+    this.waitForCaller();
   }
 
   /** Take the socket for the engine; false while the caller is writing. */
   private acquire(): boolean {
     const v = Atomics.compareExchange(this.ctrl, C.WRITE_LOCK, W.FREE, W.ENGINE);
     return v !== W.CALLER;
+  }
+
+  /** Turn the lock OFF unless the caller holds it; true once it is OFF. */
+  private tryOff(): boolean {
+    for (;;) {
+      const v = Atomics.load(this.ctrl, C.WRITE_LOCK);
+      if (v === W.OFF) return true;
+      if (v === W.CALLER) return false;
+      if (Atomics.compareExchange(this.ctrl, C.WRITE_LOCK, v, W.OFF) === v) return true;
+    }
   }
 
   /** Give the socket back once nothing of ours is queued in it. */
@@ -157,18 +192,34 @@ export class DirectWriteGate implements SocketGate {
     }
   }
 
+  /** Wait (without blocking the engine) for the caller to let go, then do what waited. */
   private waitForCaller(): void {
     if (this.waiting) return;
     this.waiting = true;
-    const w = Atomics.waitAsync(this.ctrl, C.WRITE_LOCK, W.CALLER);
-    const resume = (): void => {
-      this.waiting = false;
-      if (this.deferred === null) return;
+    if (this.callerSince === 0) this.callerSince = Date.now();
+    const w = Atomics.waitAsync(this.ctrl, C.WRITE_LOCK, W.CALLER, CALLER_GONE_MS);
+    if (w.async) void w.value.then(() => this.callerLeft());
+    else queueMicrotask(() => this.callerLeft());
+  }
+
+  private callerLeft(): void {
+    this.waiting = false;
+    if (Atomics.load(this.ctrl, C.WRITE_LOCK) === W.CALLER) {
+      if (Date.now() - this.callerSince < CALLER_GONE_MS) { this.waitForCaller(); return; }
+      // The caller's thread died inside its write: take the lock from it.
+      Atomics.compareExchange(this.ctrl, C.WRITE_LOCK, W.CALLER, this.shuttingDown ? W.OFF : W.ENGINE);
+    }
+    this.callerSince = 0;
+    if (this.deferred !== null) {
       if (!this.acquire()) { this.waitForCaller(); return; }
       this.flushDeferred();
-    };
-    if (w.async) void w.value.then(resume);
-    else queueMicrotask(resume);
+    }
+    if (this.shuttingDown) {
+      if (!this.tryOff()) { this.waitForCaller(); return; }
+      const fns = this.closers;
+      this.closers = null;
+      if (fns !== null) for (const fn of fns) fn();
+    }
   }
 
   /** Write what was kept, then drop the hold taken when it was kept. */

@@ -159,3 +159,34 @@ t.test('close(): at once when nothing is queued, after the queue otherwise; the 
   t.equal(data.length, big.length + 7, 'everything queued before close() was sent');
   await rec.line((l) => l.closed === b.id, 10000, 'the peer saw the second close');
 });
+
+t.test('a caller that dies inside its write (the lock never let go) stalls only its own connection, for a bounded time', async (t) => {
+  const a = open(t);
+  const b = open(t);
+  const lockA = ctrlOf(a.c);
+  // As if A's thread had been terminated between taking the lock and letting it go.
+  Atomics.store(lockA, C.WRITE_LOCK, W.CALLER);
+  const t0 = Date.now();
+  a.c.write(Buffer.from('one\r\nEND\r\n'));      // cannot go directly: through the ring, kept by the engine
+  b.c.write(Buffer.from('END\r\n'));
+  t.equal(b.c.readUntil('BYE\r\n').toString(), 'BYE\r\n', 'another connection is served meanwhile');
+  const bDone = Date.now() - t0;
+  t.ok(bDone < 1500, `B answered in ${bDone} ms, while A's lock was stuck`);
+  t.equal(a.c.readUntil('BYE\r\n', 6000).toString('latin1').endsWith('BYE\r\n'), true, "A's output went out once the engine took the lock");
+  const aDone = Date.now() - t0;
+  t.ok(aDone >= 1500, `A's output waited for the stuck lock (${aDone} ms)`);
+  const { data } = demux(await received(a.id));
+  t.equal(data.toString('latin1'), 'one\r\nEND\r\n', "A's data is intact and in order");
+
+  // Again, now with the descriptor closing (the peer resets) while the lock is stuck.
+  a.c.write(Buffer.from('KILL\r\n'));
+  Atomics.store(lockA, C.WRITE_LOCK, W.CALLER);
+  await rec.line((l) => l.closed === a.id, 10000, 'A reset');
+  const b2 = open(t);
+  b2.c.write(Buffer.from('END\r\n'));
+  t.equal(b2.c.readUntil('BYE\r\n').toString(), 'BYE\r\n', 'a new connection is served while the close waits');
+  try { a.c.read(-1, 6000); } catch { /* EOF */ }
+  t.ok(a.c.atEof, 'A still ends');
+  t.equal(Atomics.load(lockA, C.WRITE_LOCK), W.OFF, "A's lock is off once the engine took it");
+  t.equal(Atomics.load(lockA, C.DIRECT_FD), 0, "A's descriptor is no longer offered");
+});

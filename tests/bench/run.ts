@@ -18,6 +18,7 @@ const MODULES: readonly string[] = [
   './blocking.js',
   './blocking-server.js',
   './miniboa.js',
+  './hop.js',
 ];
 
 async function load(): Promise<Benchmark[]> {

@@ -284,7 +284,8 @@ export function tryDirectWrite(ctrl: Int32Array, bytes: Buffer): number {
     // or drops it as it would any write, and the engine sees the error.
     n = 0;
   } finally {
-    Atomics.store(ctrl, C.WRITE_LOCK, W.FREE);
+    // CALLER -> FREE only: a lock the engine took meanwhile (it thought this thread dead) stays taken.
+    Atomics.compareExchange(ctrl, C.WRITE_LOCK, W.CALLER, W.FREE);
     Atomics.notify(ctrl, C.WRITE_LOCK);
   }
   if (n > 0) Atomics.add(ctrl, C.DIRECT_TX, n);

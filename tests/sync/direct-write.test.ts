@@ -178,15 +178,17 @@ t.test('a caller that dies inside its write (the lock never let go) stalls only 
   const { data } = demux(await received(a.id));
   t.equal(data.toString('latin1'), 'one\r\nEND\r\n', "A's data is intact and in order");
 
-  // Again, now with the descriptor closing (the peer resets) while the lock is stuck.
-  a.c.write(Buffer.from('KILL\r\n'));
+  // Again, now with the descriptor closing (the peer resets A, asked by B) while A's lock is stuck.
   Atomics.store(lockA, C.WRITE_LOCK, W.CALLER);
+  const t1 = Date.now();
+  b.c.write(Buffer.from(`KILL ${a.id}\r\n`));
   await rec.line((l) => l.closed === a.id, 10000, 'A reset');
   const b2 = open(t);
   b2.c.write(Buffer.from('END\r\n'));
   t.equal(b2.c.readUntil('BYE\r\n').toString(), 'BYE\r\n', 'a new connection is served while the close waits');
   try { a.c.read(-1, 6000); } catch { /* EOF */ }
   t.ok(a.c.atEof, 'A still ends');
+  t.ok(Date.now() - t1 >= 1500, `A's close waited for the stuck lock (${Date.now() - t1} ms)`);
   t.equal(Atomics.load(lockA, C.WRITE_LOCK), W.OFF, "A's lock is off once the engine took it");
   t.equal(Atomics.load(lockA, C.DIRECT_FD), 0, "A's descriptor is no longer offered");
 });

@@ -34,7 +34,7 @@ import { isAscii } from 'node:buffer';
 import { writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { SocketGate } from '../engine/connection.js';
-import { C } from './channel.js';
+import { C, ringUsed } from './channel.js';
 
 /** Values of the WRITE_LOCK word. */
 export const W = { FREE: 0, CALLER: 1, ENGINE: 2, OFF: 3 } as const;
@@ -250,7 +250,7 @@ export function publishDirectMode(ctrl: Int32Array, mode: number): void {
  */
 export function nothingQueued(ctrl: Int32Array): boolean {
   if (Atomics.load(ctrl, C.DIRECT_FD) === 0) return false;
-  if (((Atomics.load(ctrl, C.SEND_HEAD) - Atomics.load(ctrl, C.SEND_TAIL)) | 0) !== 0) return false;
+  if (ringUsed(ctrl, C.SEND_HEAD, C.SEND_TAIL) !== 0) return false;
   if (Atomics.load(ctrl, C.ENGINE_BUSY) !== 0) return false;
   return Atomics.load(ctrl, C.WRITE_LOCK) === W.FREE;
 }
@@ -277,8 +277,7 @@ export function tryDirectWrite(ctrl: Int32Array, bytes: Buffer): number {
     // the two loads matters: the engine sets ENGINE_BUSY before it takes
     // data from the ring, so seeing the ring empty because the engine just
     // took our data means seeing ENGINE_BUSY set too.
-    const ringEmpty = ((Atomics.load(ctrl, C.SEND_HEAD) - Atomics.load(ctrl, C.SEND_TAIL)) | 0) === 0;
-    if (ringEmpty && Atomics.load(ctrl, C.ENGINE_BUSY) === 0) n = writeSync(fd, bytes);
+    if (ringUsed(ctrl, C.SEND_HEAD, C.SEND_TAIL) === 0 && Atomics.load(ctrl, C.ENGINE_BUSY) === 0) n = writeSync(fd, bytes);
   } catch {
     // EAGAIN (socket buffer full), or the peer is gone: the ring path sends
     // or drops it as it would any write, and the engine sees the error.

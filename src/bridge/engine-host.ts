@@ -162,7 +162,6 @@ async function service(h: HostConn): Promise<void> {
       }
       if (took) {
         moved = true;
-        publishDirectMode(ctrl, h.sink.directMode());
         // Wake again once the socket drains, to move the rest.
         if (conn.needsDrain) armDrain(h, conn);
       }

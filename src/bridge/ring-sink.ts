@@ -14,7 +14,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { DataSink, EngineConnection } from '../engine/connection.js';
 import { type TextDecoderLike, encodeText, makeDecoder } from '../engine/encoding.js';
 import { C, type Channel, F, ringRead, ringUsed, ringWrite, setFlags, wake } from './channel.js';
-import { D } from './direct-write.js';
+import { D, publishDirectMode } from './direct-write.js';
 
 /** Word of a server control block bumped on any connection's activity. */
 export const ACTIVITY_WORD = 4;
@@ -145,7 +145,11 @@ export class RingSink implements DataSink {
       conn.session.sendData(data);
       return true;
     }
-    this.sendDecoder ??= new StringDecoder('utf8');
+    if (this.sendDecoder === null) {
+      this.sendDecoder = new StringDecoder('utf8');
+      // From now on a split character may be pending here: no more direct writes (directMode()).
+      publishDirectMode(ctrl, D.NONE);
+    }
     const textOut = this.sendDecoder.write(data);
     if (textOut.length > 0) conn.session.sendData(encodeText(textOut, out, conn.encodingErrors));
     return true;

@@ -281,7 +281,7 @@ export class ChannelCore<T extends Unit = Unit> {
     this.closedLocally = true;
     const ctrl = this.ch.ctrl;
     try {
-      if (nothingQueued(ctrl) && Atomics.load(ctrl, C.CALL_STATE) === 0 && (Atomics.load(ctrl, C.FLAGS) & F.DEAD) === 0) {
+      if (nothingQueued(ctrl) && (Atomics.load(ctrl, C.FLAGS) & F.DEAD) === 0) {
         postCall(this.ch, 'close', [true]);
         this.closeAnswerPending = true;
         return;
@@ -296,7 +296,12 @@ export class ChannelCore<T extends Unit = Unit> {
     if (info !== true && info !== null && typeof info === 'object') this.closedInfo = info as { extra: Record<string, unknown>; mode: TerminalMode };
   }
 
-  /** What the engine answered to close(), once collected (null before close, or when it could not answer). */
+  /**
+   * What the engine answered to close(), collected on first use after a
+   * close() that did not wait (empty extra info and `local` mode when the
+   * engine could not answer); null before close, or when a waiting close
+   * got no answer.
+   */
   private closeAnswer(): { extra: Record<string, unknown>; mode: TerminalMode } | null {
     if (this.closeAnswerPending) {
       this.closeAnswerPending = false;

@@ -8,6 +8,7 @@
  *   and return a {@link Decoded} result. They never throw on peer input.
  */
 import { Cmd } from '../constants.js';
+import { escapeIacSimd } from './iac-simd.js';
 
 /** The result of decoding a peer's payload. */
 export type Decoded<T> =
@@ -27,10 +28,22 @@ export function fail(reason: string): { ok: false; reason: string } {
 /** Positions of 0xFF found by {@link escapeIac}; grown on demand, reused. */
 let iacPositions = new Int32Array(1024);
 
-/** Double every 0xFF byte (IAC IAC), as required for data and SB payloads. */
+/** From this size on, a buffer holding 0xFF is escaped by {@link escapeIacSimd}. */
+const SIMD_MIN = 1024;
+
+/**
+ * Double every 0xFF byte (IAC IAC), as required for data and SB payloads.
+ * A buffer without 0xFF is returned as is.
+ */
 export function escapeIac(buf: Buffer): Buffer {
+  const first = buf.indexOf(Cmd.IAC);
+  if (first === -1) return buf;
+  if (buf.length >= SIMD_MIN) {
+    const out = escapeIacSimd(buf);
+    if (out !== null) return out;
+  }
   let count = 0;
-  for (let i = buf.indexOf(Cmd.IAC); i !== -1; i = buf.indexOf(Cmd.IAC, i + 1)) {
+  for (let i = first; i !== -1; i = buf.indexOf(Cmd.IAC, i + 1)) {
     if (count === iacPositions.length) {
       const grown = new Int32Array(iacPositions.length * 2);
       grown.set(iacPositions);
@@ -38,7 +51,6 @@ export function escapeIac(buf: Buffer): Buffer {
     }
     iacPositions[count++] = i;
   }
-  if (count === 0) return buf;
   // One bulk copy, then each stretch after an 0xFF moves right by the number
   // of IACs before it, last stretch first (copyWithin allocates nothing,
   // unlike a subarray per stretch).

@@ -87,6 +87,9 @@ class Utf8Decoder implements TextDecoderLike {
     if (buf.length === 0) return { text: '', bad: false };
     const endsAscii = buf[buf.length - 1]! < 0x80;
     if (this.decoder === null) {
+      // All-ASCII chunks (bulk text, most of a session) copy straight into a
+      // one-byte string: no UTF-8 decoding, and no U+FFFD to look for.
+      if (isAscii(buf)) return { text: buf.toString('latin1'), bad: false };
       if (endsAscii) return this.clean(buf.toString('utf8'));
       this.decoder = new StringDecoder('utf8');
     }

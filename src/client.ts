@@ -9,6 +9,7 @@ import { TelnetError, TelnetTimeoutError } from './protocol/errors.js';
 import { type DataSink, type EngineOptions, EngineConnection, sessionOptionsFor } from './engine/connection.js';
 import { isEncodingSupported, normalizeEncoding } from './engine/encoding.js';
 import { ClientNegotiation } from './engine/negotiation.js';
+import { connectWithStaticReads } from './engine/static-reads.js';
 import type { Shell, TelnetStreams } from './server.js';
 
 /** Options for {@link openConnection}. */
@@ -34,9 +35,9 @@ export const DEFAULT_LOCALE = 'en_US';
  * Open a TCP connection (bounded by `connectTimeout`), rejecting with a
  * TelnetError whose code says what failed. @internal shared with raw links.
  */
-export async function tcpConnectOrFail(host: string, port: number, options: Pick<ClientOptions, 'connectTimeout' | 'localAddress' | 'family'>): Promise<net.Socket> {
+export async function tcpConnectOrFail(host: string, port: number, options: Pick<ClientOptions, 'connectTimeout' | 'localAddress' | 'family'>, staticReads = false): Promise<net.Socket> {
   try {
-    return await tcpConnect(host, port, options);
+    return await tcpConnect(host, port, options, staticReads);
   } catch (err) {
     if (err instanceof TelnetError) throw err;
     const e = err as NodeJS.ErrnoException;
@@ -44,12 +45,12 @@ export async function tcpConnectOrFail(host: string, port: number, options: Pick
   }
 }
 
-function tcpConnect(host: string, port: number, options: Pick<ClientOptions, 'connectTimeout' | 'localAddress' | 'family'>): Promise<net.Socket> {
+function tcpConnect(host: string, port: number, options: Pick<ClientOptions, 'connectTimeout' | 'localAddress' | 'family'>, staticReads: boolean): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const opts: net.NetConnectOpts = { host, port, noDelay: true, allowHalfOpen: true };
     if (options.localAddress !== undefined) opts.localAddress = options.localAddress;
     if (options.family !== undefined && options.family !== 0) opts.family = options.family;
-    const socket = net.connect(opts);
+    const socket = staticReads ? connectWithStaticReads(opts) : net.connect(opts);
     let timer: NodeJS.Timeout | null = null;
     const fail = (err: Error): void => {
       if (timer !== null) clearTimeout(timer);
@@ -97,7 +98,7 @@ export async function connectEngine(host: string, port: number, options: ClientO
     isCharsetSupported: engine.isCharsetSupported ?? isEncodingSupported,
   };
   const conn = new EngineConnection('client', engineOptions, sessionOptionsFor('client', engineOptions), sink);
-  const socket = await tcpConnectOrFail(host, port, options);
+  const socket = await tcpConnectOrFail(host, port, options, sink?.copiesData === true);
   conn.attach(socket);
   conn.extra.set('lang', environ.LANG);
   const neg = new ClientNegotiation(conn, { minwait: connectMinwait, maxwait: connectMaxwait });

@@ -23,6 +23,8 @@ export const ACTIVITY_WORD = 4;
 export class RingSink implements DataSink {
   onPause: () => void = () => {};
   onResume: () => void = () => {};
+  /** feedData copies into the ring, or into `pending`: its client socket may read into a shared buffer. */
+  readonly copiesData = true;
 
   private pending: Buffer[] = [];
   private eofPending = false;

@@ -19,6 +19,7 @@ import { type EncodingErrors, encodingFromLang, isEncodingSupported, normalizeEn
 import { type Logger, hexdump, silentLogger } from './logger.js';
 import { ExtraInfo } from './extra-info.js';
 import { type IdleEntry, type IdleList, monotonicNow, setIdle, touchIdle } from './idle-timers.js';
+import { attachStaticReads } from './static-reads.js';
 import { TelnetReader } from './reader.js';
 import { TelnetWriter } from './writer.js';
 
@@ -75,6 +76,13 @@ export interface DataSink {
   setException(err: Error): void;
   /** The incoming encoding changed (text connections). */
   setEncoding(name: string): void;
+  /**
+   * True when `feedData` copies whatever it keeps, so the chunk it is given
+   * may be reused once it returns: a client connection then reads into a
+   * shared buffer (static-reads.ts). The reader keeps its chunks; the
+   * blocking API's ring copies them.
+   */
+  readonly copiesData?: boolean;
   /**
    * Set by the connection: the sink asks to stop / resume reading the
    * socket. Call them as methods of the sink (`this.onPause()`): they are
@@ -304,7 +312,7 @@ export class EngineConnection implements IdleEntry {
     this.sink.onPause = EngineConnection.sinkPause;
     this.sink.onResume = EngineConnection.sinkResume;
     (socket as OwnedSocket)[kConn] = this;
-    socket.on('data', EngineConnection.socketData);
+    if (!attachStaticReads(socket, (chunk) => this.receive(chunk))) socket.on('data', EngineConnection.socketData);
     socket.on('drain', EngineConnection.socketDrain);
     socket.on('end', EngineConnection.socketEnd);
     socket.on('error', EngineConnection.socketError);

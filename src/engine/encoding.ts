@@ -7,9 +7,9 @@
  * sequence is reported to the caller of the read instead.
  */
 import { isAscii } from 'node:buffer';
-import { StringDecoder } from 'node:string_decoder';
 import iconv from 'iconv-lite';
 import { TelnetEncodingError } from '../protocol/errors.js';
+import { Utf8Decoder } from './utf8-decoder.js';
 
 /** How to treat text that does not fit the encoding (Python's codec error handlers). */
 export type EncodingErrors = 'replace' | 'ignore' | 'strict';
@@ -71,45 +71,6 @@ class AsciiDecoder implements TextDecoderLike {
   }
 }
 
-/**
- * UTF-8 without a StringDecoder (and its native buffer) while chunks end on
- * an ASCII byte, which is when nothing can be held back: such a chunk decodes
- * exactly as `toString('utf8')`. The StringDecoder comes in for a chunk that
- * ends otherwise and goes again after one that ends on ASCII (it then holds
- * nothing).
- */
-class Utf8Decoder implements TextDecoderLike {
-  private decoder: StringDecoder | null = null;
-
-  constructor(private readonly errors: EncodingErrors) {}
-
-  write(buf: Buffer): { text: string; bad: boolean } {
-    if (buf.length === 0) return { text: '', bad: false };
-    const endsAscii = buf[buf.length - 1]! < 0x80;
-    if (this.decoder === null) {
-      // All-ASCII chunks (bulk text, most of a session) copy straight into a
-      // one-byte string: no UTF-8 decoding, and no U+FFFD to look for.
-      if (isAscii(buf)) return { text: buf.toString('latin1'), bad: false };
-      if (endsAscii) return this.clean(buf.toString('utf8'));
-      this.decoder = new StringDecoder('utf8');
-    }
-    const text = this.decoder.write(buf);
-    if (endsAscii) this.decoder = null;
-    return this.clean(text);
-  }
-
-  end(): { text: string; bad: boolean } {
-    const decoder = this.decoder;
-    this.decoder = null;
-    return this.clean(decoder === null ? '' : decoder.end());
-  }
-
-  private clean(text: string): { text: string; bad: boolean } {
-    // U+FFFD can also be sent on purpose; only 'ignore' and 'strict' care.
-    if (this.errors === 'replace' || text.indexOf('\ufffd') === -1) return { text, bad: false };
-    return { text: this.errors === 'ignore' ? text.replace(/\ufffd/g, '') : text, bad: true };
-  }
-}
 
 class IconvDecoder implements TextDecoderLike {
   private readonly decoder: ReturnType<typeof iconv.getDecoder>;

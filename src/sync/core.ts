@@ -12,12 +12,12 @@
  * - the local buffer never grows past `limit` units while searching: a
  *   separator not found within it is a {@link TelnetLimitError}.
  */
-import { StringDecoder } from 'node:string_decoder';
 import {
   TelnetClosedError, TelnetLimitError, TelnetTimeoutError, TelnetUsageError,
 } from '../protocol/errors.js';
 import type { TerminalMode } from '../protocol/session.js';
 import { type OptionKey, type WaitForSpec, resolveOption } from '../engine/options-view.js';
+import { Utf8Decoder } from '../engine/utf8-decoder.js';
 import { C, type Channel, F, readBit, ringDrain, ringRead, ringUsed, ringWrite, wake } from '../bridge/channel.js';
 import { channelCall, collectCall, postCall, waitUntil } from '../bridge/engine-client.js';
 import { nothingQueued, tryDirectWrite } from '../bridge/direct-write.js';
@@ -45,6 +45,15 @@ export interface SyncWriterView {
 
 type Unit = string | Buffer;
 
+/**
+ * Text is decoded from the ring in pieces of at most this many bytes. V8
+ * gives a string over 128 KiB a large-object page of its own, which costs
+ * about ten times as much per byte as a regular one (page faults and
+ * zeroing); the pieces join as a rope, and a read that takes all of it
+ * hands the rope out without flattening it.
+ */
+const DECODE_PIECE = 64 * 1024;
+
 /** Blocking operations over one channel. */
 export class ChannelCore<T extends Unit = Unit> {
   readonly text: boolean;
@@ -52,7 +61,8 @@ export class ChannelCore<T extends Unit = Unit> {
   /** Milliseconds since the epoch of the last successful read. */
   lastInputTime = Date.now();
   private buf: Unit;
-  private readonly decoder: StringDecoder | null;
+  /** Text connections: the ring holds UTF-8 (the engine transcodes other encodings). */
+  private readonly decoder: Utf8Decoder | null;
   private swallowLf = false;
   private closedLocally = false;
   /** What getExtraInfo() and writer.mode answer after close (the engine releases a closed connection). */
@@ -63,7 +73,7 @@ export class ChannelCore<T extends Unit = Unit> {
   constructor(readonly ch: Channel, text: boolean, limit = DEFAULT_SYNC_LIMIT) {
     this.text = text;
     this.limit = limit;
-    this.decoder = text ? new StringDecoder('utf8') : null;
+    this.decoder = text ? new Utf8Decoder('replace') : null;
     this.buf = text ? '' : Buffer.alloc(0);
   }
 
@@ -385,7 +395,7 @@ export class ChannelCore<T extends Unit = Unit> {
     if (this.buf.length >= this.limit) return false;
     if (ringUsed(ctrl, C.RECV_HEAD, C.RECV_TAIL) === 0) {
       if (this.decoder !== null && this.peerClosed()) {
-        const tail = this.decoder.end();
+        const tail = this.decoder.end().text;
         if (tail.length > 0) { this.buf = (this.buf as string) + tail; return true; }
       }
       return false;
@@ -400,7 +410,12 @@ export class ChannelCore<T extends Unit = Unit> {
     const decoder = this.decoder;
     if (decoder !== null) {
       let text = '';
-      ringDrain(ctrl, this.ch.recv, C.RECV_HEAD, C.RECV_TAIL, (part) => { text += decoder.write(part as Buffer); });
+      ringDrain(ctrl, this.ch.recv, C.RECV_HEAD, C.RECV_TAIL, (part) => {
+        for (let at = 0; at < part.length; at += DECODE_PIECE) {
+          const n = Math.min(DECODE_PIECE, part.length - at);
+          text += decoder.write(Buffer.from(part.buffer, part.byteOffset + at, n)).text;
+        }
+      });
       this.buf = (this.buf as string) + text;
     } else {
       const bytes = ringRead(ctrl, this.ch.recv, C.RECV_HEAD, C.RECV_TAIL);
@@ -413,7 +428,7 @@ export class ChannelCore<T extends Unit = Unit> {
     // read(-1) collects to EOF, so the limit does not apply.
     const ctrl = this.ch.ctrl;
     while (ringUsed(ctrl, C.RECV_HEAD, C.RECV_TAIL) > 0) this.pullOnce();
-    if (this.decoder !== null && this.peerClosed()) this.buf = (this.buf as string) + this.decoder.end();
+    if (this.decoder !== null && this.peerClosed()) this.buf = (this.buf as string) + this.decoder.end().text;
   }
 
   private take(n: number): T {

@@ -35,8 +35,15 @@ function open(): Readable {
 }
 
 let stream: Readable | null = null;
+/** The stream ended; EOF is published once `held` is in the ring too. */
+let ended = false;
 
 function finish(): void {
+  // 'end' can come while the ring is full and `held` still has the last of
+  // the input (pausing in the last 'data' does not hold 'end' back): the
+  // reader must not see EOF before it has read all of that.
+  ended = true;
+  if (held.length > 0) return;
   Atomics.store(ctrl, 2, 1);
   notify();
 }
@@ -54,7 +61,8 @@ function push(): void {
     }
     held.shift();
   }
-  if (wanted) stream?.resume();
+  if (ended) finish();
+  else if (wanted) stream?.resume();
 }
 
 function start(): void {

@@ -8,6 +8,7 @@
  * a closure cannot cross a thread. Handler threads are kept warm (the module
  * already imported) so a new connection starts its handler at once.
  */
+import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -41,7 +42,9 @@ export interface BlockingServerOptions extends Omit<ServerOptions, 'host' | 'por
 const W_WAKE = 0;
 const W_READY = 3;
 
-const HANDLER_PATH = new URL('../../workers/handler.js', import.meta.url);
+/** The handler thread: the bundle `npm run build` makes (workers/bundle.ts), or its unbundled entry where none was made. */
+const HANDLER_BUNDLE = new URL('../../workers/handler.bundle.js', import.meta.url);
+const HANDLER_PATH = existsSync(HANDLER_BUNDLE) ? HANDLER_BUNDLE : new URL('../../workers/handler.js', import.meta.url);
 
 /** Resolve a handler reference to `{ url, name }` in the calling thread. */
 export function resolveHandler(spec: unknown): { url: string; name: string } {

@@ -23,8 +23,22 @@ export interface AcceptedConnection {
 /** Index of the shutdown-request word in a blocking server's control block. */
 export const SERVER_SHUTDOWN = 2;
 
+/** Marks a ServerConnection from any copy of this module (handler threads run a bundled copy). */
+const BRAND = Symbol.for('telnetlib3.ServerConnection');
+
 /** A blocking, miniboa-compatible server-side connection. */
 export class ServerConnection<T extends string | Buffer = string> {
+  /**
+   * `conn instanceof ServerConnection` holds in a handler thread too, where
+   * the connection comes from the thread's bundled copy of this class.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== ServerConnection) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+
+  /** @internal see {@link ServerConnection[Symbol.hasInstance]} */
+  readonly [BRAND] = true;
   /** Peer IP address. */
   readonly address: string;
   /** Peer port. */

@@ -240,6 +240,18 @@ t.test('serveForever: handlers that throw, exit or spin do not disturb others; s
   }
 });
 
+t.test('handler threads run the bundle; the classes of telnetlib3/sync still recognise what it gives them', async (t) => {
+  const { child, port } = await serve(t, handlerUrl('identity'));
+  const c = await connect(t, port);
+  const report = JSON.parse((await within(c.reader.readUntil('\r\n'), 10000, 'identity report')).toString('utf8')) as Record<string, unknown>;
+  t.same(report, {
+    connection: true, timeoutError: true, telnetError: true, code: 'ERR_TELNET_TIMEOUT', bundled: true, plainObject: false,
+  }, 'instanceof ServerConnection / TelnetTimeoutError / TelnetError hold; the error came from handler.bundle.js');
+  t.equal(await roundTrip(c, 'still echoing\r\n'), 'still echoing\r\n');
+  t.equal(await roundTrip(c, 'shutdown\r\n'), 'ok\r\n');
+  await child.line((l) => l.ev === 'returned', 30000, 'serveForever returned');
+});
+
 t.test('serveForever with a path#export handler spec', async (t) => {
   const { child, port } = await serve(t, `${fileURLToPath(handlerUrl('echo'))}#echo`);
   const c = await connect(t, port);

@@ -133,15 +133,19 @@ export class RawLink {
     if (!socket.writableNeedDrain && ringUsed(ctrl, C.SEND_HEAD, C.SEND_TAIL) > 0) {
       // The caller stays off the socket from taking the ring's data to writing it.
       this.gate?.hold();
-      const data = ringRead(ctrl, this.ch.send, C.SEND_HEAD, C.SEND_TAIL);
-      if (Atomics.load(ctrl, C.SEND_WAIT) !== 0) {
-        // Room in the send ring for a writer that waits: a blocked caller,
-        // or a poll loop that left output pending (so it is news for it).
-        wake(ctrl, C.CALLER_WAKE);
-        if (this.activity !== null) wake(this.activity, ACTIVITY_WORD);
+      try {
+        const data = ringRead(ctrl, this.ch.send, C.SEND_HEAD, C.SEND_TAIL);
+        if (Atomics.load(ctrl, C.SEND_WAIT) !== 0) {
+          // Room in the send ring for a writer that waits: a blocked caller,
+          // or a poll loop that left output pending (so it is news for it).
+          wake(ctrl, C.CALLER_WAKE);
+          if (this.activity !== null) wake(this.activity, ACTIVITY_WORD);
+        }
+        if (!socket.destroyed && !socket.writableEnded) this.send(socket, data);
+      } finally {
+        // Whatever happened, the caller must not stay locked out of its socket.
+        this.gate?.release();
       }
-      if (!socket.destroyed && !socket.writableEnded) this.send(socket, data);
-      this.gate?.release();
       moved = true;
     }
     // Whoever filled the socket (the ring, or output the gate kept), the rest waits for 'drain'.

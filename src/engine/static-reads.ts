@@ -3,7 +3,7 @@
  * whose consumer copies what it keeps (the blocking API's receive ring).
  *
  * By default Node.js allocates a fresh 64 KiB buffer for every read. Here the
- * socket reads into a 256 KiB buffer shared by every such socket of the
+ * socket reads into a 512 KiB buffer shared by every such socket of the
  * thread (`onread`), and each read is handed on synchronously: the parser
  * unescapes it in place and the sink copies the data into its ring before
  * the next read reuses the buffer. Fewer, larger reads mean fewer parser
@@ -18,7 +18,7 @@
 import net from 'node:net';
 
 /** Bytes read per socket read at most. */
-export const STATIC_READ_SIZE = 256 * 1024;
+export const STATIC_READ_SIZE = 512 * 1024;
 
 let shared: Buffer | null = null;
 

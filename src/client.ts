@@ -98,7 +98,7 @@ export async function connectEngine(host: string, port: number, options: ClientO
     isCharsetSupported: engine.isCharsetSupported ?? isEncodingSupported,
   };
   const conn = new EngineConnection('client', engineOptions, sessionOptionsFor('client', engineOptions), sink);
-  const socket = await tcpConnectOrFail(host, port, options, sink?.copiesData === true);
+  const socket = await tcpConnectOrFail(host, port, options, conn.sink.copiesData === true);
   conn.attach(socket);
   conn.extra.set('lang', environ.LANG);
   const neg = new ClientNegotiation(conn, { minwait: connectMinwait, maxwait: connectMaxwait });

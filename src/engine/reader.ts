@@ -14,6 +14,7 @@
  */
 import { TelnetClosedError, TelnetEncodingError, TelnetLimitError, TelnetUsageError } from '../protocol/errors.js';
 import { type EncodingErrors, type TextDecoderLike, makeDecoder } from './encoding.js';
+import { DECODE_PIECE } from './utf8-decoder.js';
 
 /** Default reader limit in units (characters or bytes). */
 export const DEFAULT_READER_LIMIT = 64 * 1024;
@@ -101,8 +102,23 @@ export class TelnetReader<T extends Unit = Unit> {
   /** In-band bytes from the protocol core. */
   feedData(data: Buffer): void {
     if (this.eof || data.length === 0) return;
-    if (this.decoder !== null) this.pushText(this.decoder.write(data));
-    else this.push(data);
+    const decoder = this.decoder;
+    if (decoder === null) {
+      this.push(data);
+      return;
+    }
+    for (let at = 0; at < data.length; at += DECODE_PIECE) {
+      this.pushText(decoder.write(at === 0 && data.length <= DECODE_PIECE ? data : data.subarray(at, at + DECODE_PIECE)));
+    }
+  }
+
+  /**
+   * A text reader keeps strings, never the chunks it is given, so its
+   * client socket may read into a shared buffer (static-reads.ts); a byte
+   * reader keeps the chunks themselves.
+   */
+  get copiesData(): boolean {
+    return this.isText;
   }
 
   /** The peer closed: pending and future reads see EOF once the buffer drains. */
@@ -351,7 +367,10 @@ export class TelnetReader<T extends Unit = Unit> {
   private flatten(): Unit {
     if (this.parts.length > 0) {
       if (this.isText) {
-        this.head = (this.head as string) + (this.parts as string[]).join('');
+        // A rope, not join(): see DECODE_PIECE.
+        let text = this.head as string;
+        for (const p of this.parts as string[]) text += p;
+        this.head = text;
       } else {
         const bufs = this.head.length > 0 ? [this.head as Buffer, ...(this.parts as Buffer[])] : (this.parts as Buffer[]);
         this.head = bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs);

@@ -1,12 +1,13 @@
 /**
  * Socket reads into one reusable buffer per thread, for client connections
- * whose consumer copies what it keeps (the blocking API's receive ring).
+ * whose consumer copies what it keeps (the blocking API's receive ring, and
+ * text readers, which keep strings).
  *
  * By default Node.js allocates a fresh 64 KiB buffer for every read. Here the
  * socket reads into a 512 KiB buffer shared by every such socket of the
  * thread (`onread`), and each read is handed on synchronously: the parser
- * unescapes it in place and the sink copies the data into its ring before
- * the next read reuses the buffer. Fewer, larger reads mean fewer parser
+ * unescapes it in place and the sink copies the data (into its ring, or
+ * into strings) before the next read reuses the buffer. Fewer, larger reads mean fewer parser
  * calls, ring writes and cross-thread wake-ups per megabyte, and no
  * allocation per read. The buffer can be shared because a thread processes
  * one read at a time, start to finish.

@@ -8,6 +8,15 @@ import { StringDecoder } from 'node:string_decoder';
 import type { EncodingErrors, TextDecoderLike } from './encoding.js';
 
 /**
+ * Decode large inputs in pieces of at most this many bytes and join the
+ * texts with `+` (a rope). V8 gives a string over 128 KiB a large-object
+ * page of its own, which costs about ten times as much per byte as a
+ * regular one (page faults and zeroing: 0.85 against 0.064 ms/MiB here for
+ * 400 KiB at once); a rope that is handed out whole is never flattened.
+ */
+export const DECODE_PIECE = 64 * 1024;
+
+/**
  * UTF-8 without a StringDecoder (and its native buffer) while chunks end on
  * an ASCII byte, which is when nothing can be held back: such a chunk decodes
  * exactly as `toString('utf8')`. The StringDecoder comes in for a chunk that

@@ -17,7 +17,7 @@ import {
 } from '../protocol/errors.js';
 import type { TerminalMode } from '../protocol/session.js';
 import { type OptionKey, type WaitForSpec, resolveOption } from '../engine/options-view.js';
-import { Utf8Decoder } from '../engine/utf8-decoder.js';
+import { DECODE_PIECE, Utf8Decoder } from '../engine/utf8-decoder.js';
 import { C, type Channel, F, readBit, ringDrain, ringRead, ringUsed, ringWrite, wake } from '../bridge/channel.js';
 import { channelCall, collectCall, postCall, waitUntil } from '../bridge/engine-client.js';
 import { nothingQueued, tryDirectWrite } from '../bridge/direct-write.js';
@@ -44,15 +44,6 @@ export interface SyncWriterView {
 }
 
 type Unit = string | Buffer;
-
-/**
- * Text is decoded from the ring in pieces of at most this many bytes. V8
- * gives a string over 128 KiB a large-object page of its own, which costs
- * about ten times as much per byte as a regular one (page faults and
- * zeroing); the pieces join as a rope, and a read that takes all of it
- * hands the rope out without flattening it.
- */
-const DECODE_PIECE = 64 * 1024;
 
 /** Blocking operations over one channel. */
 export class ChannelCore<T extends Unit = Unit> {

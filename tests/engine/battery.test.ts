@@ -98,7 +98,8 @@ async function recordingShell(reader: any, writer: TelnetWriter): Promise<void> 
 async function runCase(t: Test, server: TelnetServer, c: Case): Promise<void> {
   const peer = await RawPeer.connect(t, server.port);
   await peer.waitForBytes('READY\r\n', 1500, `${c.id}: READY`);
-  const rec = records.find((r) => r.port === peer.socket.localPort);
+  // The newest record for this port: ports are reused, and an earlier case's shell may have had the same one.
+  const rec = records.findLast((r) => r.port === peer.socket.localPort);
   if (rec === undefined) throw new Error(`${c.id}: no shell record`);
   const readyAt = peer.received.length;
   const logAt = log.lines.length;

@@ -14,7 +14,7 @@
  */
 import { TelnetClosedError, TelnetEncodingError, TelnetLimitError, TelnetUsageError } from '../protocol/errors.js';
 import { type EncodingErrors, type TextDecoderLike, makeDecoder } from './encoding.js';
-import { DECODE_PIECE } from './utf8-decoder.js';
+import { decodeInPieces } from './utf8-decoder.js';
 
 /** Default reader limit in units (characters or bytes). */
 export const DEFAULT_READER_LIMIT = 64 * 1024;
@@ -107,9 +107,7 @@ export class TelnetReader<T extends Unit = Unit> {
       this.push(data);
       return;
     }
-    for (let at = 0; at < data.length; at += DECODE_PIECE) {
-      this.pushText(decoder.write(at === 0 && data.length <= DECODE_PIECE ? data : data.subarray(at, at + DECODE_PIECE)));
-    }
+    decodeInPieces(decoder, data, (r) => this.pushText(r));
   }
 
   /**
@@ -367,7 +365,7 @@ export class TelnetReader<T extends Unit = Unit> {
   private flatten(): Unit {
     if (this.parts.length > 0) {
       if (this.isText) {
-        // A rope, not join(): see DECODE_PIECE.
+        // A rope, not join(): see DECODE_PIECE in utf8-decoder.ts.
         let text = this.head as string;
         for (const p of this.parts as string[]) text += p;
         this.head = text;

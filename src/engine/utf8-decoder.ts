@@ -16,6 +16,17 @@ import type { EncodingErrors, TextDecoderLike } from './encoding.js';
  */
 export const DECODE_PIECE = 64 * 1024;
 
+/** Decode `bytes` in pieces of at most {@link DECODE_PIECE}, handing each result to `take` in order. */
+export function decodeInPieces(decoder: TextDecoderLike, bytes: Uint8Array, take: (r: { text: string; bad: boolean }) => void): void {
+  if (bytes.length <= DECODE_PIECE && Buffer.isBuffer(bytes)) {
+    take(decoder.write(bytes));
+    return;
+  }
+  for (let at = 0; at < bytes.length; at += DECODE_PIECE) {
+    take(decoder.write(Buffer.from(bytes.buffer, bytes.byteOffset + at, Math.min(DECODE_PIECE, bytes.length - at))));
+  }
+}
+
 /**
  * UTF-8 without a StringDecoder (and its native buffer) while chunks end on
  * an ASCII byte, which is when nothing can be held back: such a chunk decodes

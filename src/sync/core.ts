@@ -17,7 +17,7 @@ import {
 } from '../protocol/errors.js';
 import type { TerminalMode } from '../protocol/session.js';
 import { type OptionKey, type WaitForSpec, resolveOption } from '../engine/options-view.js';
-import { DECODE_PIECE, Utf8Decoder } from '../engine/utf8-decoder.js';
+import { Utf8Decoder, decodeInPieces } from '../engine/utf8-decoder.js';
 import { C, type Channel, F, readBit, ringDrain, ringRead, ringUsed, ringWrite, wake } from '../bridge/channel.js';
 import { channelCall, collectCall, postCall, waitUntil } from '../bridge/engine-client.js';
 import { nothingQueued, tryDirectWrite } from '../bridge/direct-write.js';
@@ -401,12 +401,7 @@ export class ChannelCore<T extends Unit = Unit> {
     const decoder = this.decoder;
     if (decoder !== null) {
       let text = '';
-      ringDrain(ctrl, this.ch.recv, C.RECV_HEAD, C.RECV_TAIL, (part) => {
-        for (let at = 0; at < part.length; at += DECODE_PIECE) {
-          const n = Math.min(DECODE_PIECE, part.length - at);
-          text += decoder.write(Buffer.from(part.buffer, part.byteOffset + at, n)).text;
-        }
-      });
+      ringDrain(ctrl, this.ch.recv, C.RECV_HEAD, C.RECV_TAIL, (part) => decodeInPieces(decoder, part, (r) => { text += r.text; }));
       this.buf = (this.buf as string) + text;
     } else {
       const bytes = ringRead(ctrl, this.ch.recv, C.RECV_HEAD, C.RECV_TAIL);

@@ -71,7 +71,6 @@ class AsciiDecoder implements TextDecoderLike {
   }
 }
 
-
 class IconvDecoder implements TextDecoderLike {
   private readonly decoder: ReturnType<typeof iconv.getDecoder>;
 

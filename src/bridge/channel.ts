@@ -225,5 +225,10 @@ export function readCallArea(ch: Channel, len: number): unknown {
   return JSON.parse(Buffer.from(ch.call.subarray(0, len)).toString('utf8')) as unknown;
 }
 
-/** The process-wide status block the engine keeps alive: [heartbeat, dead]. */
-export const H = { BEAT: 0, DEAD: 1 } as const;
+/**
+ * The process-wide status block the engine keeps alive: [heartbeat, dead,
+ * four spin leases (engine-client.ts)].
+ */
+export const H = { BEAT: 0, DEAD: 1, SPIN: 2 } as const;
+/** Bytes of the status block. */
+export const STATUS_BYTES = 6 * 4;

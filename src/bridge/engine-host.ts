@@ -19,7 +19,7 @@ import type { EngineConnection } from '../engine/connection.js';
 import { resolveOption } from '../engine/options-view.js';
 import { type ServerOptions, createServer, type TelnetServer } from '../server.js';
 import {
-  C, type Channel, F, H, createChannel, hasFlags, openChannel, readCallArea, setFlags, wake, wakeFlusher, writeBitmap, writeCallArea,
+  C, type Channel, F, H, STATUS_BYTES, createChannel, hasFlags, openChannel, readCallArea, setFlags, wake, wakeFlusher, writeBitmap, writeCallArea,
 } from './channel.js';
 import { DirectWriteGate, W, publishDirectMode } from './direct-write.js';
 import { RingSink } from './ring-sink.js';
@@ -70,7 +70,7 @@ const servers = new Map<number, HostServer>();
 let nextId = 1;
 
 /** [heartbeat, dead]; the caller side watches the heartbeat while it waits. */
-const status = new Int32Array(new SharedArrayBuffer(8));
+const status = new Int32Array(new SharedArrayBuffer(STATUS_BYTES));
 // One beat a second: enough for callers to tell a stalled engine (they allow 5 s)
 // and cheap for a process that only waits.
 setInterval(() => { Atomics.add(status, H.BEAT, 1); }, 1000).unref();

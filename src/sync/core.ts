@@ -377,7 +377,7 @@ export class ChannelCore<T extends Unit = Unit> {
   }
 
   private block(ready: () => boolean, deadline: number | null, what: string): void {
-    if (!waitUntil(this.ch, ready, deadline)) throw new TelnetTimeoutError(`${what} timed out`);
+    if (!waitUntil(this.ch, ready, deadline, true)) throw new TelnetTimeoutError(`${what} timed out`);
   }
 
   /** Move what the ring holds into the local buffer (up to the limit). Returns whether anything moved. */

@@ -1,7 +1,8 @@
 /**
  * `telnetlib3/sync`: the blocking API. The async engine runs in one worker
  * thread per process; these classes block the calling thread (sleeping in
- * Atomics.wait, using no CPU) until data, a timeout or EOF.
+ * Atomics.wait, using no CPU, after a read's bounded spin of at most 100 µs)
+ * until data, a timeout or EOF.
  *
  * Durations are milliseconds. Errors: `TelnetTimeoutError`
  * (`ERR_TELNET_TIMEOUT`), `TelnetClosedError` (`ERR_TELNET_CLOSED`, EOF),

@@ -226,9 +226,10 @@ export function readCallArea(ch: Channel, len: number): unknown {
 }
 
 /**
- * The process-wide status block the engine keeps alive: [heartbeat, dead,
- * four spin leases (engine-client.ts)].
+ * The process-wide status block the engine keeps alive: heartbeat, dead,
+ * four spin leases and the number of them in use (engine-client.ts, "Spin,
+ * then sleep").
  */
-export const H = { BEAT: 0, DEAD: 1, SPIN: 2 } as const;
+export const H = { BEAT: 0, DEAD: 1, SPIN: 2, SPIN_SLOTS: 6 } as const;
 /** Bytes of the status block. */
-export const STATUS_BYTES = 6 * 4;
+export const STATUS_BYTES = 8 * 4;

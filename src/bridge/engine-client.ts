@@ -12,7 +12,6 @@
  * less: see "Spin, then sleep" below).
  */
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { TelnetError, TelnetTimeoutError, TelnetUsageError } from '../protocol/errors.js';
 import { C, type Channel, F, H, readCallArea, wake, writeCallArea } from './channel.js';
 
@@ -215,8 +214,6 @@ export function collectCall<T>(ch: Channel, method: string, timeoutMs = CONTROL_
 
 /** The longest a read spins before it sleeps (µs; `TELNETLIB3_SPIN_US`, 0 to 1000). */
 export const SPIN_US = Math.min(1000, Math.max(0, Number(process.env.TELNETLIB3_SPIN_US ?? 100) || 0));
-/** Spinning threads at one moment, at most (status block words H.SPIN..H.SPIN + 3). */
-export const SPIN_SLOTS = Math.min(4, availableParallelism() - 1);
 const MAX_BACKOFF = 64;
 
 let backoff = 0;
@@ -232,11 +229,18 @@ export function resetSpin(): void {
   spinCounters.caught = spinCounters.missed = spinCounters.skipped = spinCounters.noLease = 0;
 }
 
+function nowNs(): number {
+  const [sec, ns] = process.hrtime();
+  return sec * 1e9 + ns;
+}
+
 /** A lease expires this many ms after it was taken (Date.now() granularity, so 1-2 ms later than the spin could last). */
 const LEASE_MS = Math.ceil(SPIN_US / 1000) + 1;
 
 function takeLease(status: Int32Array, now: number): number {
-  for (let i = 0; i < SPIN_SLOTS; i++) {
+  // The engine publishes how many threads may spin at once (CPUs - 1, at most 4).
+  const slots = Atomics.load(status, H.SPIN_SLOTS);
+  for (let i = 0; i < slots; i++) {
     const idx = H.SPIN + i;
     const v = Atomics.load(status, idx);
     // 0: free; otherwise the lease's expiry (ms, wrapping at 2^31).
@@ -251,7 +255,7 @@ function takeLease(status: Int32Array, now: number): number {
  * the engine's status block (null: no leases to take, so no spinning).
  */
 export function spinWait(ctrl: Int32Array, idx: number, seen: number, maxMs: number, status: Int32Array | null): boolean {
-  if (SPIN_US === 0 || SPIN_SLOTS < 1 || status === null) return false;
+  if (SPIN_US === 0 || status === null) return false;
   if (skip > 0) {
     skip--;
     spinCounters.skipped++;
@@ -264,10 +268,14 @@ export function spinWait(ctrl: Int32Array, idx: number, seen: number, maxMs: num
   }
   let changed = false;
   try {
-    const until = performance.now() + Math.min(SPIN_US / 1000, maxMs);
-    do {
-      if (Atomics.load(ctrl, idx) !== seen) { changed = true; break; }
-    } while (performance.now() < until);
+    // process.hrtime, not performance.now: the first use of `performance`
+    // loads modules that cost each handler thread about 0.1 MiB.
+    const until = nowNs() + Math.min(SPIN_US / 1000, maxMs) * 1e6;
+    outer: do {
+      for (let i = 0; i < 64; i++) {
+        if (Atomics.load(ctrl, idx) !== seen) { changed = true; break outer; }
+      }
+    } while (nowNs() < until);
   } finally {
     Atomics.store(status, lease, 0);
   }

@@ -13,6 +13,7 @@
  * after writing data, reading (when the engine holds data for them) or
  * placing a call.
  */
+import { availableParallelism } from 'node:os';
 import { connectEngine, type ClientOptions } from '../client.js';
 import { TelnetError } from '../protocol/errors.js';
 import type { EngineConnection } from '../engine/connection.js';
@@ -71,6 +72,8 @@ let nextId = 1;
 
 /** [heartbeat, dead]; the caller side watches the heartbeat while it waits. */
 const status = new Int32Array(new SharedArrayBuffer(STATUS_BYTES));
+// Blocking reads may spin before they sleep; this many threads at once (CPUs - 1, at most 4).
+status[H.SPIN_SLOTS] = Math.max(0, Math.min(4, availableParallelism() - 1));
 // One beat a second: enough for callers to tell a stalled engine (they allow 5 s)
 // and cheap for a process that only waits.
 setInterval(() => { Atomics.add(status, H.BEAT, 1); }, 1000).unref();

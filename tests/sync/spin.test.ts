@@ -7,14 +7,17 @@
  */
 import t from 'tap';
 import { H, STATUS_BYTES } from '../../src/bridge/channel.js';
-import { SPIN_SLOTS, SPIN_US, resetSpin, spinCounters, spinWait } from '../../src/bridge/engine-client.js';
+import { SPIN_US, resetSpin, spinCounters, spinWait } from '../../src/bridge/engine-client.js';
 import { TelnetConnection } from '../../src/sync/index.js';
 import { Child, HOST } from './helpers.js';
 
-const spinning = SPIN_US > 0 && SPIN_SLOTS > 0;
+const spinning = SPIN_US > 0;
+const SLOTS = 2;
 
 function words(): { ctrl: Int32Array; status: Int32Array } {
-  return { ctrl: new Int32Array(4), status: new Int32Array(new SharedArrayBuffer(STATUS_BYTES)) };
+  const status = new Int32Array(new SharedArrayBuffer(STATUS_BYTES));
+  status[H.SPIN_SLOTS] = SLOTS;
+  return { ctrl: new Int32Array(4), status };
 }
 
 t.test('news already there: caught at once, and the back-off is reset', { skip: !spinning && 'spinning is off here' }, async (tt) => {
@@ -68,15 +71,22 @@ t.test('leases cap the spinners; a lease left behind expires', { skip: !spinning
   resetSpin();
   const { ctrl, status } = words();
   const now = Date.now() & 0x7fffffff;
-  for (let i = 0; i < SPIN_SLOTS; i++) status[H.SPIN + i] = (now + 60_000) | 0;
   ctrl[0] = 1;
+  status[H.SPIN] = (now + 60_000) | 0;
+  tt.equal(spinWait(ctrl, 0, 0, 1000, status), true, 'one lease held: the other is taken');
+  tt.equal(status[H.SPIN + 1], 0, 'and given back');
+  status[H.SPIN + 1] = (now + 60_000) | 0;
   tt.equal(spinWait(ctrl, 0, 0, 1000, status), false, 'every lease is held: no spin');
   tt.equal(spinCounters.noLease, 1);
+  tt.equal(status[H.SPIN + 2], 0, 'no more leases than the engine allows');
   // A thread terminated while spinning leaves its lease: it is taken once it has expired.
-  for (let i = 0; i < SPIN_SLOTS; i++) status[H.SPIN + i] = (now - 5) | 0;
+  for (let i = 0; i < SLOTS; i++) status[H.SPIN + i] = (now - 5) | 0;
   tt.equal(spinWait(ctrl, 0, 0, 1000, status), true, 'an expired lease is taken');
-  tt.equal(spinCounters.caught, 1);
+  tt.equal(spinCounters.caught, 2);
   tt.equal(spinWait(ctrl, 0, 0, 1000, null), false, 'no status block: no spin');
+  status[H.SPIN_SLOTS] = 0;
+  tt.equal(spinWait(ctrl, 0, 0, 1000, status), false, 'no slots (one CPU): no spin');
+  tt.equal(spinCounters.noLease, 2);
 });
 
 t.test('reads spin; a caller blocked for long still sleeps', async (tt) => {

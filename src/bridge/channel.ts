@@ -70,6 +70,8 @@ export const F = {
   READY: 16,
   /** The socket is fully closed. */
   SOCKET_CLOSED: 32,
+  /** The engine let go of a closed client connection's channel for good: its thread may reuse it. */
+  RELEASED: 64,
 } as const;
 
 const CTRL_WORDS = 64;

@@ -58,6 +58,14 @@ interface HostConn {
   gate?: DirectWriteGate | null;
   /** Set while the pump waits for the socket to drain before it sends more of the ring. */
   drainArmed?: boolean;
+  /**
+   * A client connection whose connect attempt has settled (connected or
+   * failed): once it is done, nothing of the engine's touches the channel
+   * any more, so it is marked RELEASED and the caller's thread may reuse it.
+   */
+  settled?: boolean;
+  /** The engine connection's `closed` promise has resolved. */
+  socketClosed?: boolean;
 }
 
 interface HostServer {
@@ -93,7 +101,7 @@ process.on('exit', markDead);
 
 function publishState(h: HostConn): void {
   const conn = h.conn;
-  if (conn === null) return;
+  if (conn === null || h.done) return;
   const s = conn.session;
   const ctrl = h.ch.ctrl;
   writeBitmap(ctrl, C.LOCAL, s.enabledOptions('local'));
@@ -115,6 +123,8 @@ function adopt(h: HostConn, conn: EngineConnection): void {
     if (ev.type === 'option' || ev.type === 'ttype' || ev.type === 'environ' || ev.type === 'charset') publishState(h);
   });
   void conn.closed.then(() => {
+    h.socketClosed = true;
+    if (h.done) { release(h); return; }
     // Not EOF: the sink sets that (it got feedEof at close) once the data it
     // still holds for the ring has been read; setting it here lost that tail.
     setFlags(h.ch.ctrl, F.SOCKET_CLOSED);
@@ -172,7 +182,13 @@ async function service(h: HostConn): Promise<void> {
     const unsent = conn.writableLength;
     if (Atomics.load(ctrl, C.UNSENT) !== unsent) {
       Atomics.store(ctrl, C.UNSENT, unsent);
-      if (unsent > 0) void conn.drain().then(() => { Atomics.store(ctrl, C.UNSENT, conn.writableLength); wakeFlusher(ctrl); });
+      if (unsent > 0) {
+        void conn.drain().then(() => {
+          if (h.done) return;
+          Atomics.store(ctrl, C.UNSENT, conn.writableLength);
+          wakeFlusher(ctrl);
+        });
+      }
       else wakeFlusher(ctrl);
     } else if (moved) {
       // The send ring emptied and UNSENT is current: a flush() waiting for both may return now.
@@ -185,7 +201,18 @@ async function service(h: HostConn): Promise<void> {
   if ((hasFlags(ctrl, F.CLOSED) || h.owner === 'none') && socketGone) {
     h.done = true;
     conns.delete(h.id);
+    release(h);
   }
+}
+
+/**
+ * Mark a finished client connection's channel RELEASED once nothing of the
+ * engine's can touch it any more (its connect settled, its socket's close
+ * ran): the caller's thread may then give it to its next connection
+ * (src/bridge/channel-pool.ts).
+ */
+function release(h: HostConn): void {
+  if (h.done && h.settled === true && h.raw === undefined && (h.conn === null || h.socketClosed === true)) setFlags(h.ch.ctrl, F.RELEASED);
 }
 
 /** Run the pump again once the socket drains (once, however often asked). */
@@ -194,7 +221,7 @@ function armDrain(h: HostConn, conn: EngineConnection): void {
   h.drainArmed = true;
   void conn.drain().then(() => {
     h.drainArmed = false;
-    wake(h.ch.ctrl, C.ENGINE_WAKE);
+    if (!h.done) wake(h.ch.ctrl, C.ENGINE_WAKE);
   });
 }
 
@@ -308,10 +335,12 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
             conn.destroy();
             return;
           }
+          h.settled = true;
           adopt(h, conn);
           setFlags(ch.ctrl, F.READY);
         },
         (err) => {
+          h.settled = true;
           h.error = toWire(err);
           setFlags(ch.ctrl, F.ERROR | F.EOF | F.SOCKET_CLOSED);
         },

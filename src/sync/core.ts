@@ -20,6 +20,7 @@ import { type OptionKey, type WaitForSpec, resolveOption } from '../engine/optio
 import { Utf8Decoder, decodeInPieces } from '../engine/utf8-decoder.js';
 import { C, type Channel, F, readBit, ringDrain, ringRead, ringUsed, ringWrite, wake } from '../bridge/channel.js';
 import { channelCall, collectCall, postCall, waitUntil } from '../bridge/engine-client.js';
+import { detachedCopy } from '../bridge/channel-pool.js';
 import { nothingQueued, tryDirectWrite } from '../bridge/direct-write.js';
 
 /** What `expect()` found. */
@@ -61,7 +62,11 @@ export class ChannelCore<T extends Unit = Unit> {
   /** close() placed its call without waiting: the answer (closedInfo) is collected on first use. */
   private closeAnswerPending = false;
 
-  constructor(readonly ch: Channel, text: boolean, limit = DEFAULT_SYNC_LIMIT) {
+  /** The connection's channel (after {@link detach}, a private copy of its control block). */
+  ch: Channel;
+
+  constructor(ch: Channel, text: boolean, limit = DEFAULT_SYNC_LIMIT) {
+    this.ch = ch;
     this.text = text;
     this.limit = limit;
     this.decoder = text ? new Utf8Decoder('replace') : null;
@@ -293,6 +298,18 @@ export class ChannelCore<T extends Unit = Unit> {
     }
   }
 
+  /**
+   * After close: stop using the shared channel, which goes to another
+   * connection (src/bridge/channel-pool.ts). The answer to close is
+   * collected first; flags and option states stay readable from a private
+   * copy of the control block.
+   */
+  detach(): void {
+    if (!this.closedLocally) throw new TelnetUsageError('only a closed connection can let go of its channel');
+    this.closeAnswer();
+    this.ch = detachedCopy(this.ch);
+  }
+
   private keepCloseAnswer(info: unknown): void {
     if (info !== true && info !== null && typeof info === 'object') this.closedInfo = info as { extra: Record<string, unknown>; mode: TerminalMode };
   }
@@ -343,15 +360,14 @@ export class ChannelCore<T extends Unit = Unit> {
     if (!ok) throw new TelnetTimeoutError('Wait for negotiation timed out');
   }
 
-  /** The negotiation-state view. */
+  /** The negotiation-state view (it follows the connection's channel, also after {@link detach}). */
   writerView(): SyncWriterView {
-    const ctrl = this.ch.ctrl;
-    const side = (base: number) => ({ enabled: (o: OptionKey) => readBit(ctrl, base, resolveOption(o)) });
-    const ch = this.ch;
+    const side = (base: number) => ({ enabled: (o: OptionKey) => readBit(this.ch.ctrl, base, resolveOption(o)) });
     const closedMode = (): TerminalMode | null => this.closeAnswer()?.mode ?? null;
+    const describe = (): TerminalMode => channelCall<{ mode: TerminalMode }>(this.ch, 'describe').mode;
     return {
       get mode(): TerminalMode {
-        return closedMode() ?? channelCall<{ mode: TerminalMode }>(ch, 'describe').mode;
+        return closedMode() ?? describe();
       },
       localOption: side(C.LOCAL),
       remoteOption: side(C.REMOTE),

@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- FILTER]`: run every benchmark whose name starts with
- * FILTER (all when none is given), sequentially, printing one JSON line per
+ * `npm run bench [-- FILTER...]`: run every benchmark whose name starts with
+ * one of the FILTERs (all when none is given), in one process, sequentially, printing one JSON line per
  * benchmark on stdout (format: /work/shared/benchmarks.md). Progress goes to
  * stderr. Exit status 0, or 1 when the filter matches nothing or a
  * benchmark failed.
@@ -37,11 +37,11 @@ async function load(): Promise<Benchmark[]> {
 }
 
 async function main(): Promise<number> {
-  const filter = process.argv[2] ?? '';
+  const filters = process.argv.length > 2 ? process.argv.slice(2) : [''];
   const all = await load();
-  const selected = all.filter((b) => b.name.startsWith(filter));
+  const selected = all.filter((b) => filters.some((f) => b.name.startsWith(f)));
   if (selected.length === 0) {
-    note(`bench: no benchmark name starts with "${filter}"; known: ${all.map((b) => b.name).join(', ')}`);
+    note(`bench: no benchmark name starts with ${filters.map((f) => `"${f}"`).join(' or ')}; known: ${all.map((b) => b.name).join(', ')}`);
     return 1;
   }
   let failed = 0;

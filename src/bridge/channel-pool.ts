@@ -16,9 +16,9 @@
  * `atEof` and `writer`) and the answer to its close, and never looks at the
  * shared buffer again.
  *
- * Only default-size channels of Telnet client connections are parked (at
- * most {@link MAX_PARKED} per thread; beyond that the oldest is left to the
- * garbage collector). Shared memory and Atomics stay in src/bridge.
+ * Only default-size channels of client connections (TelnetConnection and
+ * the raw ones of compat/telnetlib) are parked (at most {@link MAX_PARKED}
+ * per thread; beyond that the oldest is left to the garbage collector). Shared memory and Atomics stay in src/bridge.
  */
 import { C, type Channel, F, createChannel } from './channel.js';
 
@@ -38,7 +38,8 @@ export const poolCounters = { created: 0, reused: 0 };
 
 /** A default-size channel for a new client connection: a released parked one, or a new one. */
 export function takeChannel(): Channel {
-  for (let i = 0; i < parked.length; i++) {
+  // Newest first: its pages are the ones most likely still in cache.
+  for (let i = parked.length - 1; i >= 0; i--) {
     const p = parked[i]!;
     if ((Atomics.load(p.ch.ctrl, C.FLAGS) & F.RELEASED) === 0) continue;
     parked.splice(i, 1);

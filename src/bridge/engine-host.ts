@@ -212,7 +212,7 @@ async function service(h: HostConn): Promise<void> {
  * (src/bridge/channel-pool.ts).
  */
 function release(h: HostConn): void {
-  if (h.done && h.settled === true && h.raw === undefined && (h.conn === null || h.socketClosed === true)) setFlags(h.ch.ctrl, F.RELEASED);
+  if (h.done && h.settled === true && (h.conn === null || h.socketClosed === true)) setFlags(h.ch.ctrl, F.RELEASED);
 }
 
 /** Run the pump again once the socket drains (once, however often asked). */
@@ -315,10 +315,12 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
         void raw.connect(host, port, options).then(
           () => {
             if (hasFlags(ch.ctrl, F.CLOSED)) { raw.destroy(); return; }
+            h.settled = true;
             setFlags(ch.ctrl, F.READY);
             wake(ch.ctrl, C.ENGINE_WAKE);
           },
           (err) => {
+            h.settled = true;
             h.error = toWire(err);
             setFlags(ch.ctrl, F.ERROR | F.EOF | F.SOCKET_CLOSED);
             wake(ch.ctrl, C.ENGINE_WAKE);

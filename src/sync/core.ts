@@ -20,7 +20,7 @@ import { type OptionKey, type WaitForSpec, resolveOption } from '../engine/optio
 import { Utf8Decoder, decodeInPieces } from '../engine/utf8-decoder.js';
 import { C, type Channel, F, readBit, ringDrain, ringRead, ringUsed, ringWrite, wake } from '../bridge/channel.js';
 import { channelCall, collectCall, postCall, waitUntil } from '../bridge/engine-client.js';
-import { detachedCopy } from '../bridge/channel-pool.js';
+import { detachedCopy, parkChannel } from '../bridge/channel-pool.js';
 import { nothingQueued, tryDirectWrite } from '../bridge/direct-write.js';
 
 /** What `expect()` found. */
@@ -61,6 +61,8 @@ export class ChannelCore<T extends Unit = Unit> {
   private closedInfo: { extra: Record<string, unknown>; mode: TerminalMode } | null = null;
   /** close() placed its call without waiting: the answer (closedInfo) is collected on first use. */
   private closeAnswerPending = false;
+  /** The channel came from the thread's pool: close() parks it for reuse (channel-pool.ts). */
+  private reusable = false;
 
   /** The connection's channel (after {@link detach}, a private copy of its control block). */
   ch: Channel;
@@ -286,6 +288,10 @@ export class ChannelCore<T extends Unit = Unit> {
     if (this.closedLocally) return;
     this.closedLocally = true;
     const ctrl = this.ch.ctrl;
+    if (this.reusable) {
+      const ch = this.ch;
+      parkChannel(ch, () => this.detach());
+    }
     try {
       if (nothingQueued(ctrl) && (Atomics.load(ctrl, C.FLAGS) & F.DEAD) === 0) {
         postCall(this.ch, 'close', [true]);
@@ -296,6 +302,11 @@ export class ChannelCore<T extends Unit = Unit> {
     } catch {
       // Never connected, or the engine is gone: nothing to release or keep.
     }
+  }
+
+  /** Park the channel for the thread's next connection when this one closes (a default-size pooled channel). */
+  reuseChannelOnClose(): void {
+    this.reusable = true;
   }
 
   /**

@@ -4,7 +4,8 @@
  * caller speaks Telnet itself on its own thread. compat/telnetlib is built
  * on it (Python's telnetlib parses IAC in the caller).
  */
-import { C, F, createChannel } from '../bridge/channel.js';
+import { C, F } from '../bridge/channel.js';
+import { takeChannel } from '../bridge/channel-pool.js';
 import { channelCall, engineCall, rebuild, waitUntil } from '../bridge/engine-client.js';
 import { TelnetError, TelnetTimeoutError } from '../protocol/errors.js';
 import { ChannelCore } from './core.js';
@@ -23,11 +24,12 @@ export interface RawConnection {
  * {@link TelnetError} with the engine's code.
  */
 export function connectRaw(host: string, port: number, connectTimeout: number | undefined, deadline: number | null): RawConnection {
-  const ch = createChannel();
+  const ch = takeChannel();
   const options: Record<string, unknown> = { raw: true, encoding: false };
   if (connectTimeout !== undefined) options.connectTimeout = connectTimeout;
   engineCall<number>('open', ch.sab, host, port, options);
   const core = new ChannelCore<Buffer>(ch, false);
+  core.reuseChannelOnClose();
   const settled = (): number => Atomics.load(ch.ctrl, C.FLAGS) & (F.READY | F.ERROR);
   if (!waitUntil(ch, () => settled() !== 0, deadline)) {
     core.close();

@@ -8,7 +8,7 @@ import { TelnetError, TelnetTimeoutError, TelnetUsageError } from '../protocol/e
 import type { ClientOptions } from '../client.js';
 import type { WaitForSpec } from '../engine/options-view.js';
 import { C, F, createChannel } from '../bridge/channel.js';
-import { parkChannel, takeChannel } from '../bridge/channel-pool.js';
+import { takeChannel } from '../bridge/channel-pool.js';
 import { assertPlainOptions, channelCall, engineCall, rebuild, waitUntil } from '../bridge/engine-client.js';
 import { ChannelCore, type ExpectResult, type SyncWriterView } from './core.js';
 
@@ -29,8 +29,6 @@ export class TelnetConnection<T extends string | Buffer = string> {
   private readonly options: TelnetConnectionOptions;
   private core: ChannelCore<T> | null = null;
   private closed = false;
-  /** The channel came from (and goes back to) the thread's channel pool. */
-  private pooled = false;
 
   constructor(host: string, port = 23, options: TelnetConnectionOptions = {}) {
     this.host = host;
@@ -45,10 +43,10 @@ export class TelnetConnection<T extends string | Buffer = string> {
     assertPlainOptions(open, 'TelnetConnection');
     // Default-size channels are reused from this thread's closed connections (channel-pool.ts).
     const ch = ringSize === undefined ? takeChannel() : createChannel(ringSize);
-    this.pooled = ringSize === undefined;
     engineCall<number>('open', ch.sab, this.host, this.port, open);
     const text = open.encoding !== false;
     this.core = new ChannelCore<T>(ch, text, limit);
+    if (ringSize === undefined) this.core.reuseChannelOnClose();
     const deadline = timeout === undefined ? null : Date.now() + timeout;
     const ok = waitUntil(ch, () => (Atomics.load(ch.ctrl, C.FLAGS) & (F.READY | F.ERROR)) !== 0, deadline);
     if (!ok) {
@@ -102,10 +100,7 @@ export class TelnetConnection<T extends string | Buffer = string> {
   /** Close (idempotent). */
   close(): void {
     this.closed = true;
-    const core = this.core;
-    if (core === null || core.isClosedLocally) return;
-    core.close();
-    if (this.pooled) parkChannel(core.ch, () => core.detach());
+    this.core?.close();
   }
 
   /** telnetlib3's extra info (`term`, `cols`, `rows`, `charset`, `lang`, `peername`, ...). */

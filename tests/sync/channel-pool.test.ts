@@ -9,6 +9,7 @@ import t, { type Test } from 'tap';
 import { C, type Channel, F } from '../../src/bridge/channel.js';
 import { poolCounters } from '../../src/bridge/channel-pool.js';
 import { TelnetConnection, type TelnetConnectionOptions } from '../../src/sync/index.js';
+import { connectRaw } from '../../src/sync/raw-connection.js';
 import { HOST, asyncServers, cmd, until } from './helpers.js';
 
 const { text: TEXT, bytes: BYTES } = await asyncServers(t);
@@ -79,4 +80,24 @@ t.test('a channel of another size is never reused', async (tt) => {
   const next = open(tt);
   tt.not(channelOf(next), ch, 'a default-size connection does not take it');
   next.close();
+});
+
+t.test('raw connections (compat/telnetlib) reuse their channels too', async (tt) => {
+  const a = connectRaw(HOST, TEXT, 3000, Date.now() + 3000);
+  a.core.write(Buffer.from(cmd.send('old-raw-data')));
+  a.core.readUntil('old-', 3000);
+  const shared = a.core.ch;
+  a.core.close();
+  await until(() => released(shared), 5000, 'the raw channel is released');
+  const created = poolCounters.created;
+  const reused = poolCounters.reused;
+  const b = connectRaw(HOST, TEXT, 3000, Date.now() + 3000);
+  tt.teardown(() => b.core.close());
+  tt.same([poolCounters.created - created, poolCounters.reused - reused], [0, 1], 'the next raw connection took a parked channel');
+  tt.equal(b.core.ch, shared, 'the newest released one');
+  tt.not(a.core.ch, shared, 'the closed raw connection let go of its channel');
+  b.core.write(Buffer.from(cmd.send('new-raw')));
+  const got = b.core.readUntil('new-raw', 3000).toString('latin1');
+  tt.notMatch(got, /old|data/, 'nothing of the old stream');
+  tt.throws(() => a.core.read(1, 0), { code: 'ERR_TELNET_CLOSED_LOCALLY' });
 });

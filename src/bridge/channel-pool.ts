@@ -6,7 +6,7 @@
  * area). Allocating one per connection is costly in a loop of connections:
  * once glibc's malloc has seen a large block freed it serves the next ones
  * from its heap, zero-filling each (all 1.3 MiB touched), and the freed
- * buffers wait for a garbage collection. 500 sequential connections then
+ * buffers wait for a garbage collection. 3,000 sequential connections then
  * took the process from 60 MiB to over 3 GiB of resident memory and
  * slowed each connect. So a closed connection parks its channel here; once
  * the engine marks it RELEASED (nothing of the engine's touches it any
@@ -16,9 +16,11 @@
  * `atEof` and `writer`) and the answer to its close, and never looks at the
  * shared buffer again.
  *
- * Only default-size channels of client connections (TelnetConnection and
- * the raw ones of compat/telnetlib) are parked (at most {@link MAX_PARKED}
- * per thread; beyond that the oldest is left to the garbage collector). Shared memory and Atomics stay in src/bridge.
+ * Only channels handed out by {@link takeChannel} are parked: the
+ * default-size channels of client connections (TelnetConnection and the
+ * raw ones of compat/telnetlib), at most {@link MAX_PARKED} per thread
+ * (beyond that the oldest is left to the garbage collector). Shared memory
+ * and Atomics stay in src/bridge.
  */
 import { C, type Channel, F, createChannel } from './channel.js';
 
@@ -32,6 +34,8 @@ interface Parked {
 }
 
 const parked: Parked[] = [];
+/** Every channel takeChannel() handed out: only these go back to the pool. */
+const fromPool = new WeakSet<Channel>();
 
 /** Stats for tests and diagnostics: channels made and reused by this thread. */
 export const poolCounters = { created: 0, reused: 0 };
@@ -49,11 +53,14 @@ export function takeChannel(): Channel {
     return p.ch;
   }
   poolCounters.created++;
-  return createChannel();
+  const ch = createChannel();
+  fromPool.add(ch);
+  return ch;
 }
 
-/** Park the channel of a connection that was just closed here. */
+/** Park the channel of a connection that was just closed here, if it came from {@link takeChannel}. */
 export function parkChannel(ch: Channel, detach: () => void): void {
+  if (!fromPool.has(ch)) return;
   parked.push({ ch, detach });
   if (parked.length > MAX_PARKED) parked.shift();
 }

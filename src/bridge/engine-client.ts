@@ -126,9 +126,10 @@ export function sleepUntil(
     const slice = deadline === null ? SLICE_MS : Math.min(SLICE_MS, deadline - now);
     if (spin && spinWait(ctrl, idx, seen, slice, status)) continue;
     const r = Atomics.wait(ctrl, idx, seen, slice);
+    if (r !== 'timed-out') continue;
     // A slice that timed out had nothing coming: sleep the next one at once.
-    if (r === 'timed-out') spin = false;
-    if (r === 'timed-out' && status !== null) {
+    spin = false;
+    if (status !== null) {
       const beat = Atomics.load(status, H.BEAT);
       const t = Date.now();
       if (beat !== lastBeat) {

@@ -78,7 +78,7 @@ const conns = new Map<number, HostConn>();
 const servers = new Map<number, HostServer>();
 let nextId = 1;
 
-/** [heartbeat, dead]; the caller side watches the heartbeat while it waits. */
+/** The status block (channel.ts `H`); the caller side watches the heartbeat while it waits. */
 const status = new Int32Array(new SharedArrayBuffer(STATUS_BYTES));
 // Blocking reads may spin before they sleep; this many threads at once (CPUs - 1, at most 4).
 status[H.SPIN_SLOTS] = Math.max(0, Math.min(4, availableParallelism() - 1));

@@ -61,8 +61,6 @@ export class ChannelCore<T extends Unit = Unit> {
   private closedInfo: { extra: Record<string, unknown>; mode: TerminalMode } | null = null;
   /** close() placed its call without waiting: the answer (closedInfo) is collected on first use. */
   private closeAnswerPending = false;
-  /** The channel came from the thread's pool: close() parks it for reuse (channel-pool.ts). */
-  private reusable = false;
 
   /** The connection's channel (after {@link detach}, a private copy of its control block). */
   ch: Channel;
@@ -288,10 +286,8 @@ export class ChannelCore<T extends Unit = Unit> {
     if (this.closedLocally) return;
     this.closedLocally = true;
     const ctrl = this.ch.ctrl;
-    if (this.reusable) {
-      const ch = this.ch;
-      parkChannel(ch, () => this.detach());
-    }
+    // A channel from the thread's pool goes back to it for the next connection (channel-pool.ts).
+    parkChannel(this.ch, () => this.detach());
     try {
       if (nothingQueued(ctrl) && (Atomics.load(ctrl, C.FLAGS) & F.DEAD) === 0) {
         postCall(this.ch, 'close', [true]);
@@ -302,11 +298,6 @@ export class ChannelCore<T extends Unit = Unit> {
     } catch {
       // Never connected, or the engine is gone: nothing to release or keep.
     }
-  }
-
-  /** Park the channel for the thread's next connection when this one closes (a default-size pooled channel). */
-  reuseChannelOnClose(): void {
-    this.reusable = true;
   }
 
   /**

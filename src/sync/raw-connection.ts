@@ -29,7 +29,6 @@ export function connectRaw(host: string, port: number, connectTimeout: number | 
   if (connectTimeout !== undefined) options.connectTimeout = connectTimeout;
   engineCall<number>('open', ch.sab, host, port, options);
   const core = new ChannelCore<Buffer>(ch, false);
-  core.reuseChannelOnClose();
   const settled = (): number => Atomics.load(ch.ctrl, C.FLAGS) & (F.READY | F.ERROR);
   if (!waitUntil(ch, () => settled() !== 0, deadline)) {
     core.close();

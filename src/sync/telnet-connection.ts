@@ -46,7 +46,6 @@ export class TelnetConnection<T extends string | Buffer = string> {
     engineCall<number>('open', ch.sab, this.host, this.port, open);
     const text = open.encoding !== false;
     this.core = new ChannelCore<T>(ch, text, limit);
-    if (ringSize === undefined) this.core.reuseChannelOnClose();
     const deadline = timeout === undefined ? null : Date.now() + timeout;
     const ok = waitUntil(ch, () => (Atomics.load(ch.ctrl, C.FLAGS) & (F.READY | F.ERROR)) !== 0, deadline);
     if (!ok) {

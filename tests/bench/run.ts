@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- FILTER...]`: run every benchmark whose name starts with
- * one of the FILTERs (all when none is given), in one process, sequentially, printing one JSON line per
- * benchmark on stdout (format: /work/shared/benchmarks.md). Progress goes to
+ * one of the FILTERs (all when none is given), in one process,
+ * sequentially, printing one JSON line per benchmark on stdout (format: /work/shared/benchmarks.md). Progress goes to
  * stderr. Exit status 0, or 1 when the filter matches nothing or a
  * benchmark failed.
  */

@@ -7,9 +7,9 @@
  * socket reads into a 512 KiB buffer shared by every such socket of the
  * thread (`onread`), and each read is handed on synchronously: the parser
  * unescapes it in place and the sink copies the data (into its ring, or
- * into strings) before the next read reuses the buffer. Fewer, larger reads mean fewer parser
- * calls, ring writes and cross-thread wake-ups per megabyte, and no
- * allocation per read. The buffer can be shared because a thread processes
+ * into strings) before the next read reuses the buffer. Fewer, larger
+ * reads mean fewer parser calls, ring writes and cross-thread wake-ups per
+ * megabyte, and no allocation per read. The buffer can be shared because a thread processes
  * one read at a time, start to finish.
  *
  * The contract: a chunk is valid only during the call that receives it.

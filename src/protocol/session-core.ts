@@ -507,6 +507,7 @@ export abstract class SessionCore {
       this.handleTimingMark(verb);
       return;
     }
+    this.emit({ type: 'negotiation', verb, option: opt });
     const step = this.negotiator.receive(verb, opt);
     if (step.refused) {
       if (verb === Cmd.DO) (this.rejectedLocal ??= new Set()).add(opt);

@@ -140,7 +140,8 @@ function collectExtra(writer: TelnetWriter): Record<string, unknown> {
   for (const k of keys) {
     const v = writer.getExtraInfo(k);
     if (v === undefined || v === '') continue;
-    extra[k] = Buffer.isBuffer(v) ? v.toString('hex') : v;
+    // telnetlib3 keeps the idle timeout in seconds.
+    extra[k] = Buffer.isBuffer(v) ? v.toString('hex') : k === 'timeout' && typeof v === 'number' ? v / 1000 : v;
   }
   if ('TERM' in extra) delete extra.term;
   if ('COLUMNS' in extra) delete extra.cols;

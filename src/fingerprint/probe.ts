@@ -94,6 +94,7 @@ export async function probeLoops(writer: TelnetWriter, remote: readonly ProbeOpt
   const looped = new Set<string>();
   const byRemote = new Map(r.map((p) => [p.opt, p.name]));
   const byLocal = new Map(l.map((p) => [p.opt, p.name]));
+  s.reportNegotiations = true;
   const stop = writer.onSessionEvent((ev: SessionEvent) => {
     if (ev.type !== 'negotiation') return;
     if (ev.verb === Cmd.WILL || ev.verb === Cmd.WONT) { const n = byRemote.get(ev.option); if (n !== undefined) looped.add(n); }
@@ -109,6 +110,7 @@ export async function probeLoops(writer: TelnetWriter, remote: readonly ProbeOpt
     await pause(writer, timeoutMs);
   } finally {
     stop();
+    s.reportNegotiations = false;
   }
   return [...looped].sort();
 }

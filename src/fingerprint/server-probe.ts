@@ -197,7 +197,11 @@ export async function probeServer(host: string, port = 23, options: ServerProbeO
     }
     if (bannerAfter.length > maxBytes) bannerAfter = bannerAfter.slice(0, maxBytes);
     states = optionStates(writer);
-    if (environRequested !== null) states.environ_requested = (environRequested as string[]).map((name) => ({ type: 'VAR', name }));
+    if (environRequested !== null) {
+      // A bare name is "send all": the first of VAR, the second of USERVAR (telnetlib3 writes "*").
+      let bare = 0;
+      states.environ_requested = (environRequested as string[]).map((name) => (name === '' ? { type: bare++ === 0 ? 'VAR' : 'USERVAR', name: '*' } : { type: 'VAR', name }));
+    }
 
     const t0 = Date.now();
     const base = scanType === 'full' ? ALL_PROBE_OPTIONS : QUICK_PROBE_OPTIONS;

@@ -89,7 +89,8 @@ export async function probeClient(writer: TelnetWriter, timeoutMs = PROBE_TIMEOU
 /** Ask the terminal for a cursor position report (ESC[6n) and device attributes (ESC[c). */
 async function terminalAnswers(writer: TelnetWriter, input: InputPump, ms: number): Promise<Record<string, string | null>> {
   const out: Record<string, string | null> = {};
-  if (ms <= 0 || writer.isClosing()) return out;
+  // A client without a terminal type (a script, Python's telnetlib) would only print the query.
+  if (ms <= 0 || writer.isClosing() || ttypeCycle(writer).length === 0) return out;
   writeText(writer, '\x1b[6n');
   await writer.drain();
   const cpr = await input.waitFor(/\x1b\[(\d+);(\d+)R/, ms);

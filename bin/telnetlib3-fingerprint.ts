@@ -16,7 +16,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { probeServer, type ServerProbeOptions } from '../src/fingerprint/server-probe.js';
 import { saveFingerprintName, saveServerRecord } from '../src/fingerprint/store.js';
 import { summarizeServer } from '../src/fingerprint/summary.js';
-import { count, oneOf, portParser, seconds } from './cli-common.js';
+import { count, oneOf, optionList, portParser, seconds } from './cli-common.js';
 
 function keyValue(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const eq = value.indexOf('=');
@@ -55,6 +55,10 @@ async function main(): Promise<void> {
     .option('--ttype <name>', 'terminal type we report', 'VT100')
     .option('--encoding <codec>', 'banner encoding', 'ascii')
     .option('--send-env <KEY=VALUE>', 'a NEW_ENVIRON value to offer (repeatable)', keyValue, {})
+    .option('--always-will <opt>', 'offer this option (name or number; comma list, repeatable)', optionList, [])
+    .option('--always-do <opt>', 'ask the server for this option', optionList, [])
+    .option('--always-wont <opt>', 'refuse this option on our side', optionList, [])
+    .option('--always-dont <opt>', 'refuse this option from the server', optionList, [])
     .option('--data-dir <path>', 'save under this directory (default $TELNETLIB3_DATA_DIR)')
     .option('--save-json <path>', 'save the record to this file')
     .option('--set-name <name>', 'name this fingerprint in fingerprint_names.json')
@@ -67,11 +71,13 @@ async function main(): Promise<void> {
     scanType: 'quick' | 'full'; bannerMaxBytes: number; bannerMaxWait: number; bannerQuietTime: number; connectTimeout: number;
     msspWait: number; totalTimeout: number; ttype: string; encoding: string; sendEnv: Record<string, string>; dataDir?: string;
     saveJson?: string; setName?: string; table: boolean; silent: boolean;
+    alwaysWill: number[]; alwaysDo: number[]; alwaysWont: number[]; alwaysDont: number[];
   }>();
   const opts: ServerProbeOptions = {
     scanType: o.scanType, bannerMaxBytes: o.bannerMaxBytes, bannerMaxWait: o.bannerMaxWait * 1000, bannerQuietTime: o.bannerQuietTime * 1000,
     connectTimeout: o.connectTimeout * 1000, msspWait: o.msspWait * 1000, totalTimeout: o.totalTimeout * 1000, ttype: o.ttype,
     encoding: o.encoding, sendEnv: o.sendEnv,
+    alwaysWill: o.alwaysWill, alwaysDo: o.alwaysDo, alwaysWont: o.alwaysWont, alwaysDont: o.alwaysDont,
   };
   const record = await probeServer(host, port, opts);
   const file = saveServerRecord(record, { dataDir: o.dataDir, savePath: o.saveJson, warn: (m) => process.stderr.write(`${m}\n`) });

@@ -65,6 +65,11 @@ export interface ServerProbeOptions {
   /** Window size we report (default 80x25). */
   cols?: number;
   rows?: number;
+  /** Options to offer (WILL) / ask for (DO) at connect, and to refuse (WONT / DONT), as telnetlib3's `--always-*`. */
+  alwaysWill?: number[];
+  alwaysDo?: number[];
+  alwaysWont?: number[];
+  alwaysDont?: number[];
 }
 
 /** The record of a probed server (telnetlib3's `server-probe` layout). */
@@ -151,6 +156,7 @@ export async function probeServer(host: string, port = 23, options: ServerProbeO
     encoding: false, connectMinwait: 0, connectMaxwait: left(4000), connectTimeout: options.connectTimeout ?? 10000,
     term: options.ttype ?? 'VT100', cols, rows, environ: options.sendEnv ?? {},
     acceptLocal: [...policy.acceptLocal, ...mud], acceptRemote: [...policy.acceptRemote, ...mud],
+    alwaysWill: options.alwaysWill, alwaysDo: options.alwaysDo, alwaysWont: options.alwaysWont, alwaysDont: options.alwaysDont,
   });
   const hardStop = setTimeout(() => writer.close(), Math.max(1, deadline - Date.now()) + 2000);
   hardStop.unref();

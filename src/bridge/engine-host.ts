@@ -447,9 +447,11 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
       const id = nextId++;
       const job: FingerprintJob = { done: false };
       fingerprints.set(id, job);
+      // A job whose caller never collects it (the caller's thread died) is forgotten after a minute.
+      const forget = (): void => { setTimeout(() => fingerprints.delete(id), 60000).unref(); };
       void probeServer(host, port, opts).then(
-        (record) => { job.done = true; job.record = record; },
-        (err) => { job.done = true; job.error = toWire(err); },
+        (record) => { job.done = true; job.record = record; forget(); },
+        (err) => { job.done = true; job.error = toWire(err); forget(); },
       );
       return id;
     }

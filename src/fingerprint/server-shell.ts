@@ -144,7 +144,11 @@ export function makeFingerprintShell(options: FingerprintShellOptions = {}): (re
     const record = buildClientRecord(writer, probe.results, probe.ms, { looped: probe.looped, terminal, probeSet: probe.probeSet });
     const file = saveClientRecord(record, clientSessionIdentity(writer), { dataDir: options.dataDir, warn: (m) => options.logger?.warn(m) });
     options.logger?.info(`fingerprint ${record['telnet-probe'].fingerprint}${file !== null ? ` saved to ${file}` : ''}`);
-    options.onRecord?.(record, file);
+    try {
+      options.onRecord?.(record, file);
+    } catch (err) {
+      options.logger?.warn(`onRecord threw: ${(err as Error).message}`);
+    }
     if (probe.results.LINEMODE?.status === 'WILL' && !writer.isClosing()) writer.iac(Cmd.DONT, Opt.LINEMODE);
     if (options.summary !== false) {
       const name = loadFingerprintNames(options.dataDir)[record['telnet-probe'].fingerprint];

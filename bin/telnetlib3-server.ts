@@ -18,6 +18,7 @@ import { LOG_LEVELS, type LogLevel, type Logger } from '../src/engine/logger.js'
 import { telsh } from '../src/shells/telsh.js';
 import { makePtyShell, resolveProgram } from '../src/shells/pty-shell.js';
 import { ConnectionCounter, guardShell } from '../src/shells/guard-shells.js';
+import { builtinShell } from './builtin-shells.js';
 import {
   count, encodingArg, impliesBinary, loadShell, logLevel, makeCliLogger, portParser, seconds, splitAtDoubleDash,
 } from './cli-common.js';
@@ -46,7 +47,7 @@ function buildProgram(): Command {
     .description('Telnet server: serves telsh (or a shell module, or a program in a pseudo-terminal) on HOST:PORT.')
     .argument('[host]', 'address to bind', DEFAULT_HOST)
     .argument('[port]', 'port to bind (0 picks a free one)', portParser(true), DEFAULT_PORT)
-    .option('--shell <module[:export]>', 'an async shell(reader, writer) run for each connection (default: telsh)')
+    .option('--shell <module[:export]>', 'an async shell(reader, writer) run for each connection, or telsh (default), fingerprint, relay')
     .option('--pty-exec <program>', 'run PROGRAM in a pseudo-terminal for each connection; its arguments follow "--"')
     .option('--pty-fork-limit <n>', 'most concurrent sessions (0: no limit); more get a busy message', count, 0)
     .addOption(new Option('--pty-raw', "with --pty-exec: telnetlib3's literal raw PTY (no ICANON, no ECHO) for programs that echo themselves"))
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
       program: programPath, args: ptyArgs ?? [], lineMode: o.lineMode, raw: o.ptyRaw === true, neverSendGa: o.neverSendGa, logger,
     });
   } else if (o.shell !== undefined) {
-    shell = await loadShell<Shell>(o.shell);
+    shell = builtinShell(o.shell, { neverSendGa: o.neverSendGa, logger }) ?? await loadShell<Shell>(o.shell);
   } else {
     shell = (r, w) => telsh(r, w, { neverSendGa: o.neverSendGa });
   }

@@ -25,6 +25,7 @@ import {
 import { DirectWriteGate, W, publishDirectMode } from './direct-write.js';
 import { RingSink } from './ring-sink.js';
 import { RawLink, RawServer } from './raw-link.js';
+import { type ServerProbeOptions, probeServer } from '../fingerprint/server-probe.js';
 
 /** How errors cross the thread boundary. */
 export interface WireError {
@@ -294,6 +295,14 @@ async function connectionCall(h: HostConn, method: string, args: unknown[]): Pro
   }
 }
 
+/** A running server fingerprint (`fingerprintStart` / `fingerprintPoll`). */
+interface FingerprintJob {
+  done: boolean;
+  record?: unknown;
+  error?: WireError;
+}
+const fingerprints = new Map<number, FingerprintJob>();
+
 /** Control-plane entry point (synckit `runAsWorker`). */
 export async function handle(method: string, ...args: unknown[]): Promise<unknown> {
   switch (method) {
@@ -431,6 +440,26 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
       Atomics.store(entry.ctrl, 1, 1);
       wake(entry.ctrl, 0);
       return true;
+    }
+    case 'fingerprintStart': {
+      // A server fingerprint runs for seconds: started here, collected by polls (control calls are short).
+      const [host, port, opts] = args as [string, number, ServerProbeOptions];
+      const id = nextId++;
+      const job: FingerprintJob = { done: false };
+      fingerprints.set(id, job);
+      // A job whose caller never collects it (the caller's thread died) is forgotten after a minute.
+      const forget = (): void => { setTimeout(() => fingerprints.delete(id), 60000).unref(); };
+      void probeServer(host, port, opts).then(
+        (record) => { job.done = true; job.record = record; forget(); },
+        (err) => { job.done = true; job.error = toWire(err); forget(); },
+      );
+      return id;
+    }
+    case 'fingerprintPoll': {
+      const job = fingerprints.get(args[0] as number);
+      if (job === undefined) throw new TelnetError('no such fingerprint job', 'ERR_TELNET_BRIDGE');
+      if (job.done) fingerprints.delete(args[0] as number);
+      return job;
     }
     case 'stats':
       // Test hook: what the engine still holds.

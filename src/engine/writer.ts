@@ -209,6 +209,16 @@ export class TelnetWriter {
     return this.conn.session.setWindowSize(cols, rows);
   }
 
+  /**
+   * Watch every session event of this connection (option changes, received
+   * negotiations, subnegotiation results); returns a function that stops it.
+   */
+  onSessionEvent(fn: (ev: SessionEvent) => void): () => void {
+    const list = this.conn.listeners;
+    list.push(fn);
+    return () => { const i = list.indexOf(fn); if (i !== -1) list.splice(i, 1); };
+  }
+
   /** Handle a two-byte command (NOP, AYT, IP, BRK, GA, EOR, ...); `null` removes the handler. */
   setIacCallback(cmd: number, fn: IacCallback | null): void {
     if (fn === null) this.iacCallbacks?.delete(cmd);

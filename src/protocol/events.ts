@@ -12,6 +12,8 @@ export type SessionEvent =
   | { type: 'command'; command: number }
   /** One side of an option became enabled or disabled. */
   | { type: 'option'; side: Side; option: number; enabled: boolean }
+  /** The peer sent WILL/WONT/DO/DONT (before it is applied); only while `reportNegotiations` is set. */
+  | { type: 'negotiation'; verb: number; option: number }
   /** We refused a peer's request (unknown option, wrong direction or policy). */
   | { type: 'refused'; side: Side; option: number }
   /** The client's window size (server side). */

@@ -186,6 +186,12 @@ export abstract class SessionCore {
     for (const o of this.opts.alwaysDo ?? []) this.requestRemote(o, true);
   }
 
+  /**
+   * Emit a `negotiation` event for every verb received (off by default): the
+   * fingerprint's loop check counts answers RFC 1143 would silently ignore.
+   */
+  reportNegotiations = false;
+
   // ---------------------------------------------------------------- state
 
   /** True when our side of `opt` is enabled (we said WILL and the peer DO). */
@@ -507,6 +513,7 @@ export abstract class SessionCore {
       this.handleTimingMark(verb);
       return;
     }
+    if (this.reportNegotiations) this.emit({ type: 'negotiation', verb, option: opt });
     const step = this.negotiator.receive(verb, opt);
     if (step.refused) {
       if (verb === Cmd.DO) (this.rejectedLocal ??= new Set()).add(opt);

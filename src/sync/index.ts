@@ -18,6 +18,8 @@ export type { BlockingServerOptions, HandlerSpec } from './blocking-server.js';
 export type { ExpectResult, SyncWriterView } from './core.js';
 export { DEFAULT_SYNC_LIMIT } from './core.js';
 export { readStdinLine } from './stdin.js';
+export { fingerprintServer } from './fingerprint.js';
+export type { ServerFingerprintRecord, ServerProbeOptions } from '../fingerprint/server-probe.js';
 export { TelnetWorkerError } from '../bridge/engine-client.js';
 export {
   TelnetError, TelnetTimeoutError, TelnetClosedError, TelnetUsageError, TelnetLimitError, TelnetEncodingError,

@@ -137,3 +137,28 @@ t.test('headless Chromium: GMCP and MSSP messages fill the side panel', { skip, 
   t.match(panel.gmcp, /Char\.Vitals \{"hp":10,"maxhp":12\}/, 'GMCP package and data listed');
   t.equal(srv.sessions.length, 0, 'the mocked socket never reached the gateway');
 });
+
+t.test('headless Chromium: a 100,000-character paste arrives whole', { skip, timeout: 90_000 }, async (t) => {
+  const N = 100_000;
+  let got = '';
+  // A server that negotiates nothing: the page is in line mode and edits the line itself.
+  const srv = await startRecordingServer(async (reader, writer) => {
+    writer.write('paste here\r\n');
+    for (;;) {
+      const d = await reader.read(65536);
+      if (d.length === 0) return;
+      got += d;
+      if (got.endsWith('\r\n')) writer.write(`got ${got.length - 2}\r\n`);
+    }
+  }, { lineMode: true });
+  const gw = await startGateway(srv.port);
+  const browser = await launchChromium();
+  t.teardown(async () => { await browser.close(); await gw.close(); await srv.close(); });
+  const page = await browser.context.newPage();
+  await page.goto(gw.url);
+  await waitView(page, (v) => v.state === 'connected' && v.mode === 'line' && v.text.includes('paste here'), 'line mode');
+  await page.evaluate((n) => (globalThis as any).telnetWeb.term.paste(`${'é'.repeat(n / 2)}${'x'.repeat(n / 2)}\r`), N);
+  await waitView(page, (v) => v.text.includes(`got ${N}`), 'the server to count the paste');
+  t.equal(got, `${'é'.repeat(N / 2)}${'x'.repeat(N / 2)}\r\n`, 'every character, in order, one line end');
+  t.equal(gw.stats().ended['bad-input'], 0, 'no message over the gateway\'s limit');
+});

@@ -58,12 +58,12 @@ t.test('line mode: a `line` message becomes one CR LF line', async (t) => {
       lines.push(l);
       writer.write(`got ${l.trimEnd()}\r\n`);
     }
-  });
+  }, { lineMode: true });
   const gw = await startGateway(srv.port);
   t.teardown(async () => { await gw.close(); await srv.close(); });
   const c = wsClient(gw);
   await until(() => c.text().includes('hello'), STEP, 'hello');
-  t.same(c.messages.find((m) => m.type === 'mode'), { type: 'mode', mode: 'line' }, 'a server that negotiates nothing: line mode');
+  t.same(c.messages.filter((m) => m.type === 'mode'), [{ type: 'mode', mode: 'line' }], 'a server that never WILL ECHO/SGA: line mode');
   c.send({ type: 'line', data: 'look north' });
   await until(() => c.text().includes('got look north'), STEP, 'the echo');
   t.same(lines, ['look north\r\n']);

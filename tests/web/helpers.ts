@@ -13,7 +13,7 @@ import path from 'node:path';
 import { WebSocket } from 'ws';
 import type { TelnetReader } from '../../src/engine/reader.js';
 import type { TelnetWriter } from '../../src/engine/writer.js';
-import { type Shell, type TelnetServer, createServer } from '../../src/server.js';
+import { type ServerOptions, type Shell, type TelnetServer, createServer } from '../../src/server.js';
 import { telsh } from '../../src/shells/telsh.js';
 import { type WebGateway, type WebGatewayOptions, createWebGateway } from '../../src/web/gateway.js';
 import type { ServerMessage } from '../../src/web/protocol.js';
@@ -37,7 +37,7 @@ export interface RecordingServer {
 }
 
 /** A telsh (or `shell`) server on 127.0.0.1, port 0. */
-export async function startRecordingServer(shell: Shell = telsh): Promise<RecordingServer> {
+export async function startRecordingServer(shell: Shell = telsh, options: Partial<ServerOptions> = {}): Promise<RecordingServer> {
   const sessions: ServerSession[] = [];
   const server = await createServer({
     host: '127.0.0.1',
@@ -50,6 +50,7 @@ export async function startRecordingServer(shell: Shell = telsh): Promise<Record
       sessions.push(s);
       await shell(reader, writer);
     },
+    ...options,
   });
   return {
     server, port: server.port, sessions,

@@ -52,6 +52,33 @@ function send(msg) {
   if (ws !== null && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
 }
 
+/**
+ * Pieces of at most this many characters per message: the gateway closes a
+ * session on a message over its limit (64 KiB by default), and JSON may
+ * escape one character into up to 12 bytes.
+ */
+const PIECE = 2048;
+
+function pieces(text) {
+  const chars = Array.from(text); // never split a surrogate pair
+  const out = [];
+  for (let i = 0; i < chars.length; i += PIECE) out.push(chars.slice(i, i + PIECE).join(''));
+  return out;
+}
+
+/** Keystrokes (or a paste), split to fit the gateway's message limit. */
+function sendInput(data) {
+  if (data.length <= PIECE) { send({ type: 'input', data }); return; }
+  for (const p of pieces(data)) send({ type: 'input', data: p });
+}
+
+/** One edited line: its head as plain input (it holds no CR), its tail as the line. */
+function sendLine(line) {
+  const parts = line.length <= PIECE ? [line] : pieces(line);
+  for (let i = 0; i < parts.length - 1; i++) send({ type: 'input', data: parts[i] });
+  send({ type: 'line', data: parts[parts.length - 1] ?? '' });
+}
+
 function connect() {
   lineBuffer = '';
   mode = 'line';
@@ -115,7 +142,7 @@ function lineInput(data) {
   for (const ch of data) {
     if (ch === '\r' || ch === '\n') {
       if (local) echo('\r\n');
-      send({ type: 'line', data: lineBuffer });
+      sendLine(lineBuffer);
       lineBuffer = '';
     } else if (ch === '\x7f' || ch === '\b') {
       if (lineBuffer.length > 0) {
@@ -139,7 +166,7 @@ function lineInput(data) {
 term.onData((data) => {
   if (ws === null) return;
   if (mode === 'raw' || mode === 'raw-echo') {
-    send({ type: 'input', data });
+    sendInput(data);
     if (mode === 'raw-echo') {
       let e = '';
       for (const ch of data) {

@@ -81,6 +81,8 @@ export class WebSession {
   private resizeTimer: NodeJS.Timeout | null = null;
   private size: { cols: number; rows: number };
   private flushWaiter: (() => void) | null = null;
+  /** Settles once openConnection did (either way): a session ends only after its Telnet side. */
+  private connectSettled: Promise<void> = Promise.resolve();
   /** Resolves once the WebSocket and the Telnet connection are both closed. */
   readonly ended: Promise<SessionEnd>;
   private resolveEnded!: (why: SessionEnd) => void;
@@ -104,6 +106,8 @@ export class WebSession {
     const { cfg } = this;
     this.sendJson({ type: 'status', state: 'connecting', message: `Connecting to ${this.target}...`, target: this.target });
     let streams: { reader: TelnetReader<any>; writer: TelnetWriter };
+    let settled!: () => void;
+    this.connectSettled = new Promise((r) => { settled = r; });
     try {
       streams = await openConnection(cfg.telnetHost, cfg.telnetPort, {
         term: cfg.term,
@@ -122,10 +126,12 @@ export class WebSession {
       this.sendJson({ type: 'status', state: 'error', message: `The telnet host ${this.target} is not reachable (${why}).`, target: this.target });
       this.closeWs(CloseCode.INTERNAL, 'telnet host unreachable');
       this.finish('connect-failed');
+      settled();
       return;
     }
     this.reader = streams.reader;
     this.writer = streams.writer;
+    settled();
     if (this.ending !== null) {
       // The browser left while we were connecting.
       streams.writer.close();
@@ -294,7 +300,8 @@ export class WebSession {
     if (w !== null) w.close();
     if (this.ws.readyState !== this.ws.CLOSED) this.closeWs(CloseCode.NORMAL, '');
     const wsClosed = this.ws.readyState === this.ws.CLOSED ? Promise.resolve() : new Promise<void>((r) => this.ws.once('close', () => r()));
-    const telnetClosed = w !== null ? w.waitClosed() : Promise.resolve();
+    // The browser may leave while the Telnet connection is being opened: wait for that too.
+    const telnetClosed = this.connectSettled.then(() => this.writer?.waitClosed());
     void Promise.all([wsClosed, telnetClosed]).then(() => this.resolveEnded(why));
   }
 }

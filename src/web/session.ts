@@ -139,6 +139,7 @@ export class WebSession {
     }
     this.sendJson({ type: 'status', state: 'connected', message: `Connected to ${this.target}.`, target: this.target });
     this.checkMode();
+    void this.watchMode(streams.writer);
     await this.pump();
   }
 
@@ -201,10 +202,32 @@ export class WebSession {
     this.ws.send(JSON.stringify(msg));
   }
 
+  private wantedMode(w: TelnetWriter): LocalMode {
+    return this.cfg.mode === 'line' ? 'line' : this.cfg.mode === 'raw' ? 'raw' : autoMode(w);
+  }
+
+  /**
+   * Follow option changes that come without data (a WILL ECHO after the
+   * prompt): the engine re-checks the condition after every received chunk
+   * and option change.
+   */
+  private async watchMode(w: TelnetWriter): Promise<void> {
+    if (this.cfg.mode !== 'auto') return;
+    try {
+      for (;;) {
+        await w.waitForCondition(() => this.ending !== null || this.wantedMode(w) !== this.mode);
+        if (this.ending !== null) return;
+        this.checkMode();
+      }
+    } catch {
+      // The connection closed: nothing left to follow.
+    }
+  }
+
   private checkMode(): void {
     const w = this.writer;
     if (w === null) return;
-    const mode: LocalMode = this.cfg.mode === 'line' ? 'line' : this.cfg.mode === 'raw' ? 'raw' : autoMode(w);
+    const mode = this.wantedMode(w);
     if (mode === this.mode) return;
     this.mode = mode;
     this.cfg.logger.debug(`web session ${this.target}: local mode ${mode}`);

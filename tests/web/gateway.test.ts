@@ -31,7 +31,8 @@ t.test('a session: status, mode, output, input, resize', async (t) => {
   const c = wsClient(gw, '?cols=91&rows=33');
   await until(() => c.text().includes('tel:sh> '), STEP, 'the prompt');
   t.same(c.messages.filter((m) => m.type === 'status').map((m) => (m as { state: string }).state), ['connecting', 'connected']);
-  t.same(c.messages.filter((m) => m.type === 'mode').at(-1), { type: 'mode', mode: 'raw' }, 'telsh puts the page in raw mode');
+  await until(() => c.messages.filter((m) => m.type === 'mode').at(-1)?.mode === 'raw', STEP, 'raw mode');
+  t.pass('telsh puts the page in raw mode (also when its WILL ECHO comes after the prompt)');
   const s = srv.sessions[0]!;
   t.same([s.writer.getExtraInfo('cols'), s.writer.getExtraInfo('rows')], [91, 33], 'first NAWS from the URL');
   t.equal(s.writer.getExtraInfo('TERM'), 'xterm-256color');

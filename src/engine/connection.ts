@@ -70,7 +70,9 @@ type ErrorHooks = Pick<EngineOptions, 'onProtocolError' | 'onError'>;
 export function sessionOptionsFor(role: 'server' | 'client', options: EngineOptions): Readonly<SessionOptions> {
   const { encoding: _e, encodingErrors: _ee, forceBinary: _f, limit: _l, logger: _lg, traceBytes: _t, maxInflateRatio: _m, ...rest } = options;
   // Socket chunks belong to us, so the parser may squeeze escapes out in place.
-  return Object.freeze({ isCharsetSupported: isEncodingSupported, ...rest, role, inPlace: true });
+  // MCCP: a client accepts it when offered (telnetlib3); a server only with `compression`.
+  const compression = options.compression ?? (role === 'client' ? 'accept' : undefined);
+  return Object.freeze({ isCharsetSupported: isEncodingSupported, ...rest, compression, role, inPlace: true });
 }
 
 /** The consumer of a connection's in-band data (a {@link TelnetReader} by default). */

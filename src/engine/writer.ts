@@ -245,6 +245,15 @@ export class TelnetWriter {
     this.setExtCallback(Opt.MSSP, fn);
   }
 
+  /**
+   * Start MCCP compression of our output after negotiating it yourself
+   * (`iac(WILL, MCCP2)` on a server); automatic with the `compression`
+   * option. Returns whether it started.
+   */
+  startCompression(): boolean {
+    return !this.isClosing() && this.conn.session.beginCompression();
+  }
+
   /** MCCP byte counts of each direction (`null` when that direction was never compressed). */
   get compression(): { send: MccpStats | null; receive: MccpStats | null } {
     return { send: this.conn.mccpStats('send'), receive: this.conn.mccpStats('receive') };

@@ -89,14 +89,17 @@ export interface SessionOptions {
   slcSimulation?: boolean;
 
   /**
-   * MCCP compression. `true`: a server offers WILL MCCP2 and WILL MCCP3 at
-   * {@link TelnetSession.start}, a client asks DO MCCP2 (and accepts MCCP3);
-   * `false`: refused both ways; unset: a server does not offer it (but
-   * compresses if its application negotiated MCCP2 itself), a client accepts
-   * it when offered (as telnetlib3). Compressed bytes never reach the
-   * session: see the `compress` event.
+   * MCCP compression (MCCP2 server to client, MCCP3 client to server).
+   * `true`: a server offers WILL MCCP2 and WILL MCCP3 at
+   * {@link TelnetSession.start}, a client asks DO MCCP2; both accept and
+   * compress. `'accept'`: accepted and used when the peer asks or offers
+   * (the engine's default for clients, as telnetlib3). `false` or unset
+   * (the core's default): refused; an application that negotiates MCCP2 /
+   * MCCP3 itself starts it with {@link TelnetSession.beginCompression}.
+   * Compressed bytes never reach the session: see the `compress` event and
+   * the return value of {@link TelnetSession.receive}.
    */
-  compression?: boolean;
+  compression?: boolean | 'accept';
   /** Server: offer these MUD options (WILL GMCP, MSDP, MSSP) at start. */
   mudOffer?: Iterable<number>;
   /** Server: the MSSP table sent when the client says DO MSSP (none by default: the application sends it). */
@@ -181,9 +184,12 @@ export abstract class SessionCore {
     for (const o of options.alwaysWill ?? []) local.add(o);
     for (const o of options.alwaysDo ?? []) remote.add(o);
     for (const o of options.passiveDo ?? []) remote.add(o);
-    if (options.compression === true && options.role === 'server') for (const o of MCCP_OPTIONS) local.add(o);
-    if (options.compression !== false && options.role === 'client') for (const o of MCCP_OPTIONS) remote.add(o);
-    if (options.compression === false) for (const o of MCCP_OPTIONS) { local.delete(o); remote.delete(o); }
+    const mccp = options.compression === true || options.compression === 'accept';
+    for (const o of MCCP_OPTIONS) {
+      if (mccp && options.role === 'server') local.add(o);
+      else if (mccp) remote.add(o);
+      else { local.delete(o); remote.delete(o); }
+    }
     for (const o of options.mudOffer ?? []) local.add(o);
     for (const o of options.alwaysWont ?? []) local.delete(o);
     for (const o of options.alwaysDont ?? []) remote.delete(o);
@@ -686,11 +692,30 @@ export abstract class SessionCore {
    * sequence goes out plain, then the `compress` event tells the owner that
    * every later byte it sends must go through deflate.
    */
-  private startCompressing(opt: number): void {
-    if (this.opts.compression === false || this.compressingOut) return;
+  private startCompressing(opt: number, explicit = false): boolean {
+    const c = this.opts.compression;
+    if (this.compressingOut || c === false || (!explicit && c !== true && c !== 'accept')) return false;
     this.compressingOut = true;
     this.onSend(Buffer.from([Cmd.IAC, Cmd.SB, opt, Cmd.IAC, Cmd.SE]));
     this.emit({ type: 'compress', option: opt, direction: 'send', active: true });
+    return true;
+  }
+
+  /**
+   * Start compressing our output now that the option is agreed (server:
+   * our MCCP2 is enabled; client: the server's MCCP3 is), for an
+   * application that negotiated it itself (`writer.iac(WILL, MCCP2)`).
+   * Automatic with `compression: true` or `'accept'`; refused with `false`.
+   * Returns whether compression started.
+   */
+  beginCompression(): boolean {
+    if (this.role === 'server') return this.localEnabled(Opt.MCCP2) && this.startCompressing(Opt.MCCP2, true);
+    return this.remoteEnabled(Opt.MCCP3) && this.startCompressing(Opt.MCCP3, true);
+  }
+
+  /** True while our output is compressed (MCCP2 server, MCCP3 client). */
+  get compressing(): boolean {
+    return this.compressingOut;
   }
 
   /** The owner's compressed output stream ended (or failed): later output is plain again. */

@@ -87,8 +87,8 @@ t.test('endPrompt: EOR once agreed, else GA unless SGA', async (t) => {
   t.same(out, [IAC, Cmd.EOR]);
 });
 
-t.test('MCCP policy: server offers only with compression: true; client accepts unless false', async (t) => {
-  const p = pair({ compression: true }, {});
+t.test('MCCP policy: server offers only with compression: true; a client accepts with \'accept\'', async (t) => {
+  const p = pair({ compression: true }, { compression: 'accept' });
   p.server.start();
   p.pump();
   t.ok(p.server.localEnabled(Opt.MCCP2) && p.server.localEnabled(Opt.MCCP3));
@@ -101,10 +101,20 @@ t.test('MCCP policy: server offers only with compression: true; client accepts u
     { type: 'compress', option: Opt.MCCP3, direction: 'send', active: true },
     { type: 'compress', option: Opt.MCCP2, direction: 'receive', active: true },
   ]);
-  const q = pair({ compression: true }, { compression: false });
-  q.server.start();
-  q.pump();
-  t.equal(q.server.localEnabled(Opt.MCCP2), false);
+  for (const c of [false, undefined]) {
+    const q = pair({ compression: true }, c === undefined ? {} : { compression: c });
+    q.server.start();
+    q.pump();
+    t.equal(q.server.localEnabled(Opt.MCCP2), false, `the core client refuses with compression ${String(c)}`);
+  }
+  // An application that offered MCCP2 itself starts it explicitly.
+  const e = pair({}, { compression: 'accept' });
+  e.server.requestLocal(Opt.MCCP2, true);
+  e.pump();
+  t.equal(e.server.localEnabled(Opt.MCCP2), true);
+  t.equal(e.server.compressing, false, 'not automatic without compression: true');
+  t.equal(e.server.beginCompression(), true);
+  t.equal(e.server.compressing, true);
   const r = new TelnetSession({ role: 'server' });
   const out: Buffer[] = [];
   r.onSend = (b) => out.push(Buffer.from(b));
@@ -117,7 +127,7 @@ t.test('client: receive() stops just past IAC SB MCCP2 IAC SE, however the chunk
   const wire = Buffer.concat([Buffer.from('ab'), start, Buffer.from([0x78, 0x9c, 1, 2, 3])]);
   const startEnd = 2 + start.length;
   for (let cut = 0; cut <= wire.length; cut++) {
-    const s = new TelnetSession({ role: 'client' });
+    const s = new TelnetSession({ role: 'client', compression: 'accept' });
     const data: Buffer[] = [];
     const compress: SessionEvent[] = [];
     s.onData = (b) => data.push(Buffer.from(b));

@@ -243,7 +243,10 @@ export class MccpDeflater {
     this.done = true;
     this.stats.active = false;
     this.z.once('end', then);
-    this.z.end();
+    // What was written goes out in a sync-flushed block of its own first:
+    // some clients (TinTin++) drop the text inflated in the same call that
+    // reports Z_STREAM_END. Then Z_FINISH, alone, a turn later.
+    this.z.flush(zlib.constants.Z_SYNC_FLUSH, () => { setImmediate(() => { if (!this.destroyed) this.z.end(); }); });
   }
 
   /** Drop the stream (connection closed). */

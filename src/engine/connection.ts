@@ -615,8 +615,8 @@ export class EngineConnection implements IdleEntry, InflateHost, DeflateHost {
         this.extra.set('mssp', ev.table);
         break;
       case 'gmcp': {
-        let store = this.extra.get('gmcp') as Map<string, unknown> | undefined;
-        if (store === undefined) this.extra.set('gmcp', store = new Map());
+        let store = this.extra.get('gmcp') as Record<string, unknown> | undefined;
+        if (store === undefined) this.extra.set('gmcp', store = {});
         mergeGmcp(store, ev);
         break;
       }

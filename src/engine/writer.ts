@@ -318,8 +318,8 @@ export class TelnetWriter {
    * telnetlib3's extra info: `peername`, `sockname`, `term`, `TERM`,
    * `ttype1..N`, `cols`, `rows`, `charset`, `lang`, `tspeed`, `xdisploc`,
    * `timeout`, every accepted NEW_ENVIRON name (upper case), and for MUDs
-   * `mssp` (the last MSSP table) and `gmcp` (a Map from each GMCP package
-   * to its last data, objects merged as telnetlib3's `gmcp_data`).
+   * `mssp` (the last MSSP table) and `gmcp` (an object from each GMCP
+   * package to its last data, objects merged as telnetlib3's `gmcp_data`).
    */
   getExtraInfo<T = unknown>(name: string, defaultValue?: T): T | undefined {
     const v = this.conn.extra.get(name);

@@ -61,7 +61,7 @@ t.test('mini-MUD: GMCP, MSDP, MSSP, MCCP2, movement, say and chat between two pl
   t.ok(a.msdp.some((v) => v.ROOM_NAME === 'Town Square'), 'MSDP ROOM_NAME');
   await until(a, /<20\/20hp 10\/10mp>/);
   t.ok(a.gmcp.some((g) => g.pkg === 'Char.Vitals'), 'Char.Vitals');
-  t.ok(w.getExtraInfo<Map<string, unknown>>('gmcp')?.has('Room.Info'), 'extra info gmcp keeps the last data of each package');
+  t.ok(w.getExtraInfo<Record<string, unknown>>('gmcp')?.['Room.Info'], 'extra info gmcp keeps the last data of each package');
 
   const b = await join(t, port, 'bob');
   await until(a, /Bob appears/);

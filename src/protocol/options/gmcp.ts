@@ -17,6 +17,7 @@
  * MSDP variables.
  */
 import { type Decoded, fail, ok } from './codec.js';
+import { setOwn } from './mud-record.js';
 
 /** A decoded GMCP message. `data` is `null` when the message carried none. */
 export interface GmcpMessage {
@@ -56,11 +57,10 @@ export function decodeGmcp(payload: Buffer): Decoded<GmcpMessage> {
  * `ctx.gmcp_data`: an object replaces the fields it names (a shallow merge
  * into the stored object), anything else replaces the stored value.
  */
-export function mergeGmcp(store: Map<string, unknown>, msg: GmcpMessage): void {
-  const old = store.get(msg.package);
+export function mergeGmcp(store: Record<string, unknown>, msg: GmcpMessage): void {
+  const old = Object.prototype.hasOwnProperty.call(store, msg.package) ? store[msg.package] : undefined;
   const d = msg.data;
-  if (isPlainObject(old) && isPlainObject(d)) store.set(msg.package, { ...old, ...d });
-  else store.set(msg.package, d);
+  setOwn(store, msg.package, isPlainObject(old) && isPlainObject(d) ? { ...old, ...d } : d);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

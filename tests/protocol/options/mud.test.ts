@@ -42,12 +42,14 @@ t.test('GMCP decode', async (t) => {
 });
 
 t.test('GMCP merge keeps per-package state as telnetlib3', async (t) => {
-  const store = new Map<string, unknown>();
+  const store: Record<string, unknown> = {};
   mergeGmcp(store, { package: 'Char.Vitals', data: { hp: 1, mp: 2 } });
   mergeGmcp(store, { package: 'Char.Vitals', data: { hp: 5 } });
   mergeGmcp(store, { package: 'Room.Name', data: 'Hall' });
-  t.same(store.get('Char.Vitals'), { hp: 5, mp: 2 });
-  t.equal(store.get('Room.Name'), 'Hall');
+  mergeGmcp(store, { package: '__proto__', data: { polluted: 1 } });
+  t.same(store['Char.Vitals'], { hp: 5, mp: 2 });
+  t.equal(store['Room.Name'], 'Hall');
+  t.equal(({} as Record<string, unknown>).polluted, undefined, 'a package named __proto__ is just a key');
 });
 
 t.test('MSDP golden: scalars, nested TABLE and ARRAY', async (t) => {

@@ -484,6 +484,10 @@ export class EngineConnection implements IdleEntry, InflateHost, DeflateHost {
       this.flushBatch();
       this.mccpOut = null;
       out.end(() => this.close());
+      // A peer that never reads must not keep the stream (and the socket) forever.
+      const t = setTimeout(() => socket.destroy(), 2000);
+      t.unref();
+      socket.once('close', () => clearTimeout(t));
       return;
     }
     this.flushBatch(); // replies queued before a close from inside a callback still go out

@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { openConnection } from '../src/client.js';
+import { Opt } from '../src/protocol/constants.js';
 import type { Shell } from '../src/server.js';
 import { type ModeChoice, controlName, startClientShell } from '../src/client-shell.js';
 import { LOG_LEVELS, type LogLevel } from '../src/engine/logger.js';
@@ -44,6 +45,8 @@ interface ClientCliOptions {
   alwaysDo: number[];
   alwaysWont: number[];
   alwaysDont: number[];
+  compression?: boolean;
+  gmcpModules?: string;
   loglevel: LogLevel;
   logfile?: string;
   logfileMode: 'append' | 'rewrite';
@@ -89,6 +92,9 @@ function buildProgram(): Command {
     .option('--always-do <opt>', 'ask for and accept this option from the server (comma list, repeatable)', optionList, [])
     .option('--always-wont <opt>', 'refuse this option on our side (comma list, repeatable)', optionList, [])
     .option('--always-dont <opt>', 'refuse this option from the server (comma list, repeatable)', optionList, [])
+    .option('--compression', 'ask for MCCP2 compression (default: accept MCCP2/MCCP3 when offered)')
+    .option('--no-compression', 'refuse MCCP2/MCCP3 compression')
+    .option('--gmcp-modules <modules>', 'GMCP modules announced with Core.Supports.Set, comma-separated ("Char 1,Room 1")')
     .option('--loglevel <level>', `${LOG_LEVELS.join(', ')}; trace adds a hexdump of every byte each way`, logLevel, 'warn')
     .option('--logfile <path>', 'write the log to this file instead of stderr')
     .option('--logfile-mode <mode>', 'append or rewrite the log file', oneOf('append', 'rewrite'), 'append')
@@ -162,6 +168,10 @@ async function main(): Promise<void> {
     alwaysDo: o.alwaysDo,
     alwaysWont: o.alwaysWont,
     alwaysDont: o.alwaysDont,
+    // As telnetlib3's CLI: GMCP is accepted when the server offers it.
+    passiveDo: [Opt.GMCP],
+    ...(o.compression === undefined ? {} : { compression: o.compression }),
+    ...(o.gmcpModules === undefined ? {} : { gmcpModules: o.gmcpModules.split(',').map((m) => m.trim()).filter((m) => m !== '') }),
     logger,
     traceBytes: o.loglevel === 'trace',
   });

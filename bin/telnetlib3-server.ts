@@ -38,6 +38,7 @@ interface ServerCliOptions {
   loglevel: LogLevel;
   logfile?: string;
   statusInterval: number;
+  compression?: boolean;
 }
 
 function buildProgram(): Command {
@@ -54,6 +55,8 @@ function buildProgram(): Command {
     .option('--robot-check', 'check that the client is a terminal (cursor position report) before the shell', false)
     .option('--line-mode', 'leave clients in NVT line mode (no WILL SGA / WILL ECHO); cooked PTY with --pty-exec', false)
     .option('--never-send-ga', 'never send IAC GA', false)
+    .option('--compression', 'offer MCCP2 and MCCP3 compression (WILL MCCP2, WILL MCCP3)')
+    .option('--no-compression', 'refuse MCCP compression, also when a --shell asks for it')
     .option('--encoding <name>', 'text encoding, or "false" for bytes', encodingArg, 'utf8')
     .option('--force-binary', 'use the encoding before BINARY is agreed (implied by any non-ASCII encoding)', false)
     .option('--timeout <seconds>', 'idle disconnect (0 disables)', seconds, 300)
@@ -138,6 +141,7 @@ async function main(): Promise<void> {
     host, port, shell: tracked, encoding, forceBinary, logger,
     timeout: o.timeout * 1000, connectMaxwait: o.connectMaxwait * 1000,
     lineMode: o.lineMode, neverSendGa: o.neverSendGa, traceBytes: o.loglevel === 'trace',
+    ...(o.compression === undefined ? {} : { compression: o.compression }),
   });
   const a = server.address;
   logger.info(`Server ready on ${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);

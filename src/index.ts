@@ -25,3 +25,5 @@ export { silentLogger, hexdump, makeLogger, LOG_LEVELS } from './engine/logger.j
 export type { EncodingErrors } from './engine/encoding.js';
 export { encodingFromLang, isEncodingSupported, normalizeEncoding } from './engine/encoding.js';
 export { telsh } from './shells/telsh.js';
+export type { MccpStats } from './engine/mccp.js';
+export { DEFAULT_MAX_INFLATE_RATIO, INFLATE_SLACK } from './engine/mccp.js';

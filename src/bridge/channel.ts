@@ -54,6 +54,8 @@ export const C = {
   DIRECT_TX: 43,
   /** Set by the engine while it processes a received chunk (no direct writes meanwhile). */
   ENGINE_BUSY: 44,
+  /** Received MUD messages (GMCP, MSDP, MSSP) waiting in the engine's queue (mud-queue.ts). */
+  MUD_QUEUED: 60,
 } as const;
 
 /** FLAGS bits. */

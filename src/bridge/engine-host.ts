@@ -26,6 +26,7 @@ import { DirectWriteGate, W, publishDirectMode } from './direct-write.js';
 import { RingSink } from './ring-sink.js';
 import { RawLink, RawServer } from './raw-link.js';
 import { type ServerProbeOptions, probeServer } from '../fingerprint/server-probe.js';
+import { MudQueue } from './mud-queue.js';
 
 /** How errors cross the thread boundary. */
 export interface WireError {
@@ -59,6 +60,8 @@ interface HostConn {
   gate?: DirectWriteGate | null;
   /** Set while the pump waits for the socket to drain before it sends more of the ring. */
   drainArmed?: boolean;
+  /** Received GMCP / MSDP / MSSP messages for the caller (mud-queue.ts). */
+  mud?: MudQueue;
   /**
    * A client connection whose connect attempt has settled (connected or
    * failed): once it is done, nothing of the engine's touches the channel
@@ -120,8 +123,10 @@ function adopt(h: HostConn, conn: EngineConnection): void {
   h.conn = conn;
   h.sink.bind(conn);
   conn.setSocketGate((socket) => (h.gate = DirectWriteGate.attach(h.ch.ctrl, socket)));
+  const mud = h.mud = new MudQueue(h.ch, conn);
   conn.listeners.push((ev) => {
     if (ev.type === 'option' || ev.type === 'ttype' || ev.type === 'environ' || ev.type === 'charset') publishState(h);
+    mud.onEvent(ev);
   });
   void conn.closed.then(() => {
     h.socketClosed = true;
@@ -277,6 +282,16 @@ async function connectionCall(h: HostConn, method: string, args: unknown[]): Pro
       return w.sendEor();
     case 'windowSize':
       return w.setWindowSize(Number(args[0]), Number(args[1]));
+    case 'gmcp':
+      return args.length > 1 ? w.sendGmcp(String(args[0]), args[1]) : w.sendGmcp(String(args[0]));
+    case 'msdp':
+      return w.sendMsdp(args[0] as Parameters<typeof w.sendMsdp>[0]);
+    case 'mssp':
+      return w.sendMssp(args[0] as Parameters<typeof w.sendMssp>[0]);
+    case 'prompt':
+      return w.endPrompt();
+    case 'mudTake':
+      return h.mud?.take(Number(args[0])) ?? [];
     case 'describe':
       return { writer: String(w), mode: w.mode, idle: w.idle, duration: w.duration, rx: conn.rxBytes, tx: conn.txBytes + (Atomics.load(h.ch.ctrl, C.DIRECT_TX) >>> 0) };
     case 'close': {

@@ -12,7 +12,7 @@
  */
 import type { Socket } from 'node:net';
 import { Cmd, Opt, cmdName, describeNegotiation, optName } from '../protocol/constants.js';
-import { type ProtocolProblem, TelnetClosedError, TelnetError } from '../protocol/errors.js';
+import { type ProblemCode, type ProtocolProblem, TelnetClosedError, TelnetError } from '../protocol/errors.js';
 import type { SessionEvent } from '../protocol/events.js';
 import { type SessionOptions, TelnetSession } from '../protocol/session.js';
 import { type EncodingErrors, encodingFromLang, isEncodingSupported, normalizeEncoding } from './encoding.js';
@@ -20,6 +20,8 @@ import { type Logger, hexdump, silentLogger } from './logger.js';
 import { ExtraInfo } from './extra-info.js';
 import { type IdleEntry, type IdleList, monotonicNow, setIdle, touchIdle } from './idle-timers.js';
 import { attachStaticReads } from './static-reads.js';
+import { type DeflateHost, type InflateHost, MccpDeflater, MccpInflater, type MccpStats } from './mccp.js';
+import { mergeGmcp } from '../protocol/options/gmcp.js';
 import { TelnetReader } from './reader.js';
 import { TelnetWriter } from './writer.js';
 
@@ -40,6 +42,8 @@ export interface EngineOptions extends Omit<SessionOptions, 'role'> {
   logger?: Logger;
   /** Also hexdump every byte each way (to `logger.trace`, else `logger.debug`). */
   traceBytes?: boolean;
+  /** MCCP: largest inflate ratio of the peer's compressed stream before the connection is closed (default 256). */
+  maxInflateRatio?: number;
   /**
    * Called for every protocol problem the peer causes (a malformed or
    * oversized subnegotiation, a truncated command, ...): `severity` says
@@ -64,9 +68,11 @@ type ErrorHooks = Pick<EngineOptions, 'onProtocolError' | 'onError'>;
  * its own, frozen so that one object can serve every connection of a server.
  */
 export function sessionOptionsFor(role: 'server' | 'client', options: EngineOptions): Readonly<SessionOptions> {
-  const { encoding: _e, encodingErrors: _ee, forceBinary: _f, limit: _l, logger: _lg, traceBytes: _t, ...rest } = options;
+  const { encoding: _e, encodingErrors: _ee, forceBinary: _f, limit: _l, logger: _lg, traceBytes: _t, maxInflateRatio: _m, ...rest } = options;
   // Socket chunks belong to us, so the parser may squeeze escapes out in place.
-  return Object.freeze({ isCharsetSupported: isEncodingSupported, ...rest, role, inPlace: true });
+  // MCCP: a client accepts it when offered (telnetlib3); a server only with `compression`.
+  const compression = options.compression ?? (role === 'client' ? 'accept' : undefined);
+  return Object.freeze({ isCharsetSupported: isEncodingSupported, ...rest, compression, role, inPlace: true });
 }
 
 /** The consumer of a connection's in-band data (a {@link TelnetReader} by default). */
@@ -167,7 +173,7 @@ class EngineSession extends TelnetSession {
  * waiters, the `closed` promise) are created on first use, and the idle
  * timeout is a place in a shared list (idle-timers.ts), not a Node timer.
  */
-export class EngineConnection implements IdleEntry {
+export class EngineConnection implements IdleEntry, InflateHost, DeflateHost {
   readonly session: TelnetSession;
   readonly reader: TelnetReader;
   /** Where in-band data goes: the reader, or the blocking API's shared-memory ring. */
@@ -190,7 +196,12 @@ export class EngineConnection implements IdleEntry {
   /** @internal Called once when the connection closes (the server's bookkeeping). */
   closeHook: ((conn: EngineConnection) => void) | null = null;
   /** The options object holding the error callbacks (shared by a server's connections). */
-  private readonly hooks: ErrorHooks;
+  private readonly hooks: ErrorHooks & Pick<EngineOptions, 'maxInflateRatio'>;
+  /** MCCP layers (mccp.ts): the peer's compressed input, our compressed output. */
+  mccpIn: MccpInflater | null = null;
+  mccpOut: MccpDeflater | null = null;
+  private mccpInStats: MccpStats | null = null;
+  private mccpOutStats: MccpStats | null = null;
 
   private readonly encodingWanted: string | null;
   /** Encoding error handling for both directions. */
@@ -360,7 +371,15 @@ export class EngineConnection implements IdleEntry {
     this.lastInput = now;
     if (this.idleList !== null) touchIdle(this, now);
     if (this.trace !== null) this.trace(`recv ${chunk.length} bytes\n${hexdump(chunk, '<<  ')}`);
+    if (this.mccpIn !== null) this.mccpIn.write(chunk);
+    else this.receivePlain(chunk);
+  }
+
+  /** Telnet bytes: from the socket, or out of the MCCP inflate layer. */
+  private receivePlain(chunk: Buffer): void {
+    if (this.isClosed) return;
     const socket = this.socket;
+    let used = chunk.length;
     // Replies to one chunk leave as one write: a 64 KiB chunk of DO TM makes
     // 21,845 three-byte replies, and one socket.write each (even corked) costs
     // a queue entry of ~100 bytes, so a 1 MiB backlog would hold ~40 MiB.
@@ -368,11 +387,13 @@ export class EngineConnection implements IdleEntry {
     const gate = this.gate;
     gate?.hold();
     try {
-      this.session.receive(chunk);
+      used = this.session.receive(chunk);
     } finally {
       this.flushBatch();
       gate?.release();
     }
+    // The peer's compression started inside this chunk: the rest is zlib.
+    if (used < chunk.length && this.mccpIn !== null) this.mccpIn.write(chunk.subarray(used));
     if (socket !== null && socket.writableLength > MAX_PENDING_OUTPUT && !this.outputPaused) {
       // The peer makes us reply faster than it reads: stop reading it.
       this.outputPaused = true;
@@ -394,7 +415,8 @@ export class EngineConnection implements IdleEntry {
     if (socket === null || this.isClosed || socket.destroyed || socket.writableEnded) return;
     this.txBytes += bytes.length;
     if (this.trace !== null) this.trace(`send ${bytes.length} bytes\n${hexdump(bytes, '>>  ')}`);
-    if (this.outBatch !== null) this.outBatch.push(bytes);
+    if (this.mccpOut !== null) this.mccpOut.write(bytes);
+    else if (this.outBatch !== null) this.outBatch.push(bytes);
     else this.writeSocket(socket, bytes);
   }
 
@@ -424,18 +446,25 @@ export class EngineConnection implements IdleEntry {
     this.writeSocket(socket, batch.length === 1 ? batch[0]! : Buffer.concat(batch));
   }
 
-  /** Bytes handed to the socket and not yet sent. */
+  /** Bytes handed to the socket (or to MCCP deflate) and not yet sent. */
   get writableLength(): number {
-    return this.socket?.writableLength ?? 0;
+    return (this.socket?.writableLength ?? 0) + (this.mccpOut?.writableLength ?? 0);
   }
 
-  /** True when the socket's buffer is over its high-water mark: wait for {@link drain}. */
+  /** True when the socket's buffer (or deflate's) is over its high-water mark: wait for {@link drain}. */
   get needsDrain(): boolean {
-    return this.socket?.writableNeedDrain ?? false;
+    return (this.socket?.writableNeedDrain ?? false) || (this.mccpOut?.needsDrain ?? false);
   }
 
-  /** Resolves when the socket can take more data (or it closed). */
+  /** Resolves when the socket (and MCCP deflate) can take more data (or it closed). */
   drain(): Promise<void> {
+    const out = this.mccpOut;
+    if (out !== null && out.needsDrain) return out.drain().then(() => this.drain());
+    return this.socketDrained();
+  }
+
+  /** @internal DeflateHost: resolves when the socket can take more data (or it closed). */
+  socketDrained(): Promise<void> {
     const socket = this.socket;
     if (socket === null || this.isClosed || !socket.writableNeedDrain) return Promise.resolve();
     return new Promise((resolve) => {
@@ -449,6 +478,18 @@ export class EngineConnection implements IdleEntry {
   close(): void {
     const socket = this.socket;
     if (socket === null) { this.onClose(); return; }
+    const out = this.mccpOut;
+    if (out !== null && !this.isClosed) {
+      // Finish the compressed stream (the peer sees Z_STREAM_END), then FIN.
+      this.flushBatch();
+      this.mccpOut = null;
+      out.end(() => this.close());
+      // A peer that never reads must not keep the stream (and the socket) forever.
+      const t = setTimeout(() => socket.destroy(), 2000);
+      t.unref();
+      socket.once('close', () => clearTimeout(t));
+      return;
+    }
     this.flushBatch(); // replies queued before a close from inside a callback still go out
     this.gate?.shutdown();
     if (!socket.writableEnded) socket.end();
@@ -571,6 +612,18 @@ export class EngineConnection implements IdleEntry {
         }
         if (ev.dropped.length > 0) log.debug(`environ dropped: ${ev.dropped.join(' ')}`);
         break;
+      case 'compress':
+        this.startCompression(ev.option, ev.direction);
+        break;
+      case 'mssp':
+        this.extra.set('mssp', ev.table);
+        break;
+      case 'gmcp': {
+        let store = this.extra.get('gmcp') as Record<string, unknown> | undefined;
+        if (store === undefined) this.extra.set('gmcp', store = {});
+        mergeGmcp(store, ev);
+        break;
+      }
       case 'charset': {
         const cs = normalizeEncoding(ev.charset);
         if (cs !== null) this.setNegotiatedEncoding(cs, true);
@@ -588,14 +641,85 @@ export class EngineConnection implements IdleEntry {
     if (ev.type === 'logout' && this.role === 'server' && ev.verb === Cmd.DO) this.writer.close();
   }
 
+  /** The session says compression starts for one direction (MCCP2 / MCCP3). */
+  private startCompression(option: number, direction: 'send' | 'receive'): void {
+    this.logger.info(`${optName(option)} compression of ${direction === 'send' ? 'our output' : 'the peer\'s input'} starts`);
+    if (direction === 'receive') {
+      this.mccpIn = new MccpInflater(option, this, this.hooks.maxInflateRatio);
+      this.mccpInStats = this.mccpIn.stats;
+      if (this.readerPaused) this.mccpIn.setPaused(true);
+      return;
+    }
+    // The start sequence goes out plain, before anything compressed; the
+    // blocking API's direct writes (plain bytes) must stop for good.
+    this.flushBatch();
+    this.gate?.shutdown();
+    this.mccpOut = new MccpDeflater(option, this);
+    this.mccpOutStats = this.mccpOut.stats;
+  }
+
+  /** Byte counts of one MCCP direction, null when it was never compressed. */
+  mccpStats(direction: 'send' | 'receive'): MccpStats | null {
+    return direction === 'send' ? this.mccpOutStats : this.mccpInStats;
+  }
+
+  /** @internal InflateHost */
+  inflated(bytes: Buffer): void {
+    this.receivePlain(bytes);
+  }
+
+  /** @internal InflateHost: the peer ended its compressed stream. */
+  inflateEnded(trailing: Buffer): void {
+    const option = this.mccpIn?.stats.option ?? 0;
+    this.mccpIn = null;
+    this.logger.info(`${optName(option)} compression of the peer's input ended`);
+    this.session.compressionEnded('receive');
+    if (trailing.length > 0) this.receivePlain(trailing);
+  }
+
+  /** @internal InflateHost: a zip bomb or corrupt stream: warn and close. */
+  inflateFailed(code: ProblemCode, message: string): void {
+    this.mccpIn = null;
+    this.logger.warn(`${message}: closing the connection`);
+    this.handleSessionEvent({ type: 'problem', problem: { severity: 'error', code, message } });
+    this.sink.setException(new TelnetError(message, code === 'DECOMPRESSION_LIMIT' ? 'ERR_TELNET_DECOMPRESSION_LIMIT' : 'ERR_TELNET_DECOMPRESSION'));
+    this.destroy();
+  }
+
+  /** @internal InflateHost: the FIN that followed the compressed input. */
+  inflatedEof(): void {
+    this.onEnd();
+  }
+
+  /** @internal DeflateHost: compressed output for the socket; false when it is full. */
+  wire(bytes: Buffer): boolean {
+    const socket = this.socket;
+    if (socket === null || socket.destroyed || socket.writableEnded) return true;
+    this.writeSocket(socket, bytes);
+    return !socket.writableNeedDrain;
+  }
+
+  /** @internal DeflateHost */
+  deflateFailed(message: string): void {
+    this.mccpOut = null;
+    this.logger.warn(`${message}: closing the connection`);
+    this.destroy();
+  }
+
   private updateFlow(): void {
     const socket = this.socket;
+    this.mccpIn?.setPaused(this.readerPaused);
     if (socket === null || this.isClosed) return;
     if (this.readerPaused || this.outputPaused) socket.pause();
     else socket.resume();
   }
 
   private onEnd(): void {
+    if (this.mccpIn !== null) {
+      // The FIN comes after the compressed data still being inflated.
+      this.mccpIn.end();
+      return;
+    }
     this.peerEnded = true;
     this.session.end();
     this.sink.feedEof();
@@ -653,6 +777,10 @@ export class EngineConnection implements IdleEntry {
     this.isClosed = true;
     this.onIdle = null;
     setIdle(this, 0);
+    this.mccpIn?.destroy();
+    this.mccpIn = null;
+    this.mccpOut?.destroy();
+    this.mccpOut = null;
     this.session.end();
     this.sink.feedEof();
     const waiters = this.waiters;

@@ -62,6 +62,8 @@ export class ServerNegotiation implements ConnectionDriver {
   start(): void {
     const s = this.conn.session;
     s.requestRemote(Opt.TTYPE, true);
+    // The configured offers: alwaysWill / alwaysDo, MCCP (`compression`), MUD options (`mudOffer`).
+    s.start();
     this.timer = setTimeout(timedOut, this.opts.maxwait, this);
   }
 

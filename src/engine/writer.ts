@@ -9,6 +9,9 @@ import { TelnetUsageError } from '../protocol/errors.js';
 import type { SessionEvent } from '../protocol/events.js';
 import type { TelnetSession, TerminalMode } from '../protocol/session.js';
 import type { EngineConnection } from './connection.js';
+import type { MsdpInputValue, MsdpTable } from '../protocol/options/msdp.js';
+import type { MsspInput, MsspTable } from '../protocol/options/mssp.js';
+import type { MccpStats } from './mccp.js';
 import { encodeText } from './encoding.js';
 import { monotonicNow } from './idle-timers.js';
 import {
@@ -202,6 +205,60 @@ export class TelnetWriter {
     return !this.isClosing() && this.conn.session.sendEor();
   }
 
+  /**
+   * End a prompt the way MUD clients expect: IAC EOR once the peer agreed to
+   * EOR, else IAC GA (unless SGA or `neverSendGa` suppress it). Returns what was sent.
+   */
+  endPrompt(): 'eor' | 'ga' | null {
+    if (this.isClosing()) return null;
+    if (this.conn.session.sendEor()) return 'eor';
+    return this.sendGa() ? 'ga' : null;
+  }
+
+  /** Send a GMCP message (`sendGmcp('Room.Info', { num: 1 })`) once GMCP is enabled; returns whether sent. */
+  sendGmcp(pkg: string, data?: unknown): boolean {
+    return !this.isClosing() && this.conn.session.sendGmcp(pkg, data);
+  }
+
+  /** Send MSDP variables (over GMCP when only GMCP is enabled); returns how, or null when neither is. */
+  sendMsdp(vars: { readonly [name: string]: MsdpInputValue }): 'msdp' | 'gmcp' | null {
+    return this.isClosing() ? null : this.conn.session.sendMsdp(vars);
+  }
+
+  /** Server: send the MSSP table once the client said DO MSSP; returns whether sent. */
+  sendMssp(table: MsspInput): boolean {
+    return !this.isClosing() && this.conn.session.sendMssp(table);
+  }
+
+  /** Handle received GMCP messages (`data` is null when there was none); `null` removes the handler. */
+  onGmcp(fn: ((pkg: string, data: unknown) => void) | null): void {
+    this.setExtCallback(Opt.GMCP, fn);
+  }
+
+  /** Handle received MSDP variables (also those sent over GMCP); `null` removes the handler. */
+  onMsdp(fn: ((vars: MsdpTable, viaGmcp: boolean) => void) | null): void {
+    this.setExtCallback(Opt.MSDP, fn);
+  }
+
+  /** Client: handle the server's MSSP table (also kept as `getExtraInfo('mssp')`); `null` removes the handler. */
+  onMssp(fn: ((table: MsspTable) => void) | null): void {
+    this.setExtCallback(Opt.MSSP, fn);
+  }
+
+  /**
+   * Start MCCP compression of our output after negotiating it yourself
+   * (`iac(WILL, MCCP2)` on a server); automatic with the `compression`
+   * option. Returns whether it started.
+   */
+  startCompression(): boolean {
+    return !this.isClosing() && this.conn.session.beginCompression();
+  }
+
+  /** MCCP byte counts of each direction (`null` when that direction was never compressed). */
+  get compression(): { send: MccpStats | null; receive: MccpStats | null } {
+    return { send: this.conn.mccpStats('send'), receive: this.conn.mccpStats('receive') };
+  }
+
   /** Client: report a new window size (sent by NAWS when agreed and changed). */
   setWindowSize(cols: number, rows: number): boolean {
     this.conn.extra.set('cols', cols);
@@ -229,8 +286,9 @@ export class TelnetWriter {
    * Handle an option's results: NAWS `(rows, cols)`, TTYPE `(name)`, TSPEED
    * `(rx, tx)`, XDISPLOC `(display)`, SNDLOC `(location)`, NEW_ENVIRON
    * `(vars)`, CHARSET `(charset)`, LOGOUT `(cmd)`, LINEMODE `(mode)`,
-   * STATUS `(entries)`, TM `(verb)`, and `(payload)` for options without a
-   * codec (GMCP, MSDP, MSSP, ...). `null` removes the handler.
+   * STATUS `(entries)`, TM `(verb)`, GMCP `(package, data)`, MSDP
+   * `(vars, viaGmcp)`, MSSP `(table)`, and `(payload)` for options without
+   * a codec (MXP, ZMP, ...). `null` removes the handler.
    */
   setExtCallback(option: OptionKey, fn: ExtCallback | null): void {
     const opt = resolveOption(option);
@@ -269,7 +327,9 @@ export class TelnetWriter {
   /**
    * telnetlib3's extra info: `peername`, `sockname`, `term`, `TERM`,
    * `ttype1..N`, `cols`, `rows`, `charset`, `lang`, `tspeed`, `xdisploc`,
-   * `timeout`, and every accepted NEW_ENVIRON name (upper case).
+   * `timeout`, every accepted NEW_ENVIRON name (upper case), and for MUDs
+   * `mssp` (the last MSSP table) and `gmcp` (an object from each GMCP
+   * package to its last data, objects merged as telnetlib3's `gmcp_data`).
    */
   getExtraInfo<T = unknown>(name: string, defaultValue?: T): T | undefined {
     const v = this.conn.extra.get(name);
@@ -334,6 +394,9 @@ export class TelnetWriter {
       case 'timingMark': ext(Opt.TM, ev.verb); break;
       case 'lflow': ext(Opt.LFLOW, ev); break;
       case 'subnegotiation': ext(ev.option, ev.payload); break;
+      case 'gmcp': ext(Opt.GMCP, ev.package, ev.data); break;
+      case 'msdp': ext(Opt.MSDP, ev.vars, ev.viaGmcp); break;
+      case 'mssp': ext(Opt.MSSP, ev.table); break;
       case 'slc': this.slcCallbacks?.get(ev.func)?.(ev.func, ev.byte); break;
       default: break;
     }

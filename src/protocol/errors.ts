@@ -41,6 +41,10 @@ export const ProblemCode = {
   BAD_VALUE: 'BAD_VALUE',
   /** More items than a per-message cap allows (environment variables, charsets). */
   TOO_MANY: 'TOO_MANY',
+  /** MCCP: the peer's compressed stream inflates past the allowed ratio (a zip bomb); the connection is closed. */
+  DECOMPRESSION_LIMIT: 'DECOMPRESSION_LIMIT',
+  /** MCCP: the peer's compressed stream is not valid zlib; the connection is closed. */
+  DECOMPRESSION_ERROR: 'DECOMPRESSION_ERROR',
 } as const;
 
 /** A stable problem code. */

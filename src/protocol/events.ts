@@ -5,6 +5,8 @@
  */
 import type { ProtocolProblem } from './errors.js';
 import type { Side } from './negotiator.js';
+import type { MsdpTable } from './options/msdp.js';
+import type { MsspTable } from './options/mssp.js';
 
 /** Every event the session emits, discriminated by `type`. */
 export type SessionEvent =
@@ -57,7 +59,20 @@ export type SessionEvent =
   | { type: 'timingMark'; verb: number }
   /** The peer asked us to log out (DO LOGOUT on a server) or warned of one (WILL LOGOUT on a client). */
   | { type: 'logout'; verb: number }
-  /** A subnegotiation for an option with no codec here (GMCP, MSDP, MSSP, ...), when enabled. */
+  /** A GMCP message (`data` is null when it carried none). */
+  | { type: 'gmcp'; package: string; data: unknown }
+  /** MSDP variables, over MSDP or (`viaGmcp`) as the GMCP message `MSDP {...}`. */
+  | { type: 'msdp'; vars: MsdpTable; viaGmcp: boolean }
+  /** The server's MSSP table (client side). */
+  | { type: 'mssp'; table: MsspTable }
+  /**
+   * MCCP compression starts (`active`) for one direction: `send` after our
+   * IAC SB MCCP2/MCCP3 IAC SE went out (deflate everything sent later),
+   * `receive` when the peer's start sequence arrived (`receive()` returns
+   * where in the chunk it ended; inflate the rest).
+   */
+  | { type: 'compress'; option: number; direction: 'send' | 'receive'; active: boolean }
+  /** A subnegotiation for an option with no codec here (MXP, ZMP, ATCP, ...), when enabled. */
   | { type: 'subnegotiation'; option: number; payload: Buffer }
   /** Peer misbehaviour; the session continues. */
   | { type: 'problem'; problem: ProtocolProblem };

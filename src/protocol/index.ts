@@ -36,3 +36,6 @@ export * from './options/environ.js';
 export * from './options/charset.js';
 export * from './options/status.js';
 export * from './options/basic.js';
+export * from './options/gmcp.js';
+export * from './options/msdp.js';
+export * from './options/mssp.js';

@@ -93,6 +93,7 @@ export class TelnetParser {
   private sbBuffer: Buffer | null = null;
   private sbLength = 0;
   private sbDiscard = false;
+  private halted = false;
 
   constructor(handler: ParserHandler, options: ParserOptions = {}) {
     this.handler = handler;
@@ -110,8 +111,21 @@ export class TelnetParser {
     return this.state === State.Data;
   }
 
-  /** Feed one chunk. Handlers run synchronously, in stream order. */
-  receive(chunk: Buffer): void {
+  /**
+   * Stop after the subnegotiation being reported: called from
+   * `onSubnegotiation`, it makes {@link receive} return just past that
+   * IAC SE (MCCP: what follows is compressed and not Telnet yet).
+   */
+  halt(): void {
+    this.halted = true;
+  }
+
+  /**
+   * Feed one chunk. Handlers run synchronously, in stream order. Returns how
+   * many bytes were consumed: the whole chunk unless a handler called
+   * {@link halt}.
+   */
+  receive(chunk: Buffer): number {
     const n = chunk.length;
     const h = this.handler;
     let i = 0;
@@ -150,7 +164,7 @@ export class TelnetParser {
           let j = chunk.indexOf(IAC, i);
           if (j === -1) j = n;
           if (j > i) this.appendSb(chunk, i, j);
-          if (j === n) return;
+          if (j === n) return n;
           i = j + 1;
           this.state = State.SbIac;
           break;
@@ -166,6 +180,10 @@ export class TelnetParser {
             this.state = State.Data;
             this.sbEnd = i;
             this.finishSb();
+            if (this.halted) {
+              this.halted = false;
+              return i;
+            }
           } else if (b < Cmd.EOF) {
             // IAC and a byte that is no command: a 0xFF the peer forgot to
             // double (WinTin++ sends NAWS 255 this way). Keep both as payload.
@@ -186,6 +204,7 @@ export class TelnetParser {
         }
       }
     }
+    return n;
   }
 
   /**

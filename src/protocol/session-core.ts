@@ -21,6 +21,9 @@ import { DEFAULT_CHARSET_OFFER, encodeCharsetRequest } from './options/charset.j
 import { encodeStatusSend } from './options/status.js';
 import { LinemodeState } from './linemode-state.js';
 import { SlcTable } from './options/slc.js';
+import { DEFAULT_GMCP_MODULES, encodeGmcp } from './options/gmcp.js';
+import { type MsdpInputValue, encodeMsdp, encodeMsdpOverGmcp } from './options/msdp.js';
+import { type MsspInput, encodeMssp } from './options/mssp.js';
 
 let sharedSlcTable: SlcTable | null = null;
 
@@ -84,7 +87,34 @@ export interface SessionOptions {
   linemode?: number;
   /** Server: report SLC characters typed in kludge/remote mode as `slc` events (default true). */
   slcSimulation?: boolean;
+
+  /**
+   * MCCP compression (MCCP2 server to client, MCCP3 client to server).
+   * `true`: a server offers WILL MCCP2 and WILL MCCP3 at
+   * {@link TelnetSession.start}, a client asks DO MCCP2; both accept and
+   * compress. `'accept'`: accepted and used when the peer asks or offers
+   * (the engine's default for clients, as telnetlib3). `false` or unset
+   * (the core's default): refused; an application that negotiates MCCP2 /
+   * MCCP3 itself starts it with {@link TelnetSession.beginCompression}.
+   * Compressed bytes never reach the session: see the `compress` event and
+   * the return value of {@link TelnetSession.receive}.
+   */
+  compression?: boolean | 'accept';
+  /** Server: offer these MUD options (WILL GMCP, MSDP, MSSP) at start. */
+  mudOffer?: Iterable<number>;
+  /** Server: the MSSP table sent when the client says DO MSSP (none by default: the application sends it). */
+  mssp?: MsspInput;
+  /**
+   * Client: the modules announced with GMCP `Core.Supports.Set` once GMCP is
+   * enabled (default telnetlib3's list), after `Core.Hello`; `false` sends neither.
+   */
+  gmcpModules?: readonly string[] | false;
+  /** Client: the data of GMCP `Core.Hello` (default `{ client: 'telnetlib3', version: '4.0.5' }`). */
+  gmcpHello?: Readonly<Record<string, string>>;
 }
+
+/** MCCP2 (server to client) and MCCP3 (client to server). */
+const MCCP_OPTIONS = [Opt.MCCP2, Opt.MCCP3];
 
 /** telnetlib3's terminal-mode names, see {@link TelnetSession.mode}. */
 export type TerminalMode = 'local' | 'remote' | 'kludge';
@@ -130,6 +160,10 @@ export abstract class SessionCore {
   protected receivedBefore = 0;
   protected statusSpent = 0;
   private nvtAfterCr = false;
+  /** Our output goes through the owner's deflate (MCCP2 server, MCCP3 client). */
+  protected compressingOut = false;
+  /** The peer's input is compressed after the start sequence we saw. */
+  protected compressingIn = false;
   protected cols: number;
   protected rows: number;
   private ended = false;
@@ -150,6 +184,13 @@ export abstract class SessionCore {
     for (const o of options.alwaysWill ?? []) local.add(o);
     for (const o of options.alwaysDo ?? []) remote.add(o);
     for (const o of options.passiveDo ?? []) remote.add(o);
+    const mccp = options.compression === true || options.compression === 'accept';
+    for (const o of MCCP_OPTIONS) {
+      if (mccp && options.role === 'server') local.add(o);
+      else if (mccp) remote.add(o);
+      else { local.delete(o); remote.delete(o); }
+    }
+    for (const o of options.mudOffer ?? []) local.add(o);
     for (const o of options.alwaysWont ?? []) local.delete(o);
     for (const o of options.alwaysDont ?? []) remote.delete(o);
     this.negotiator = new Negotiator({ acceptLocal: local, acceptRemote: remote });
@@ -160,14 +201,23 @@ export abstract class SessionCore {
 
   // ---------------------------------------------------------------- input
 
-  /** Feed bytes received from the peer. Events and replies happen synchronously. */
-  receive(chunk: Buffer): void {
-    if (this.ended) return;
+  /**
+   * Feed bytes received from the peer. Events and replies happen
+   * synchronously. Returns how many bytes were consumed: all of them, except
+   * when compression of the input starts inside the chunk (a `compress`
+   * event with `direction: 'receive'`), where it returns the offset just past
+   * that IAC SB MCCP2/MCCP3 IAC SE. The rest of the chunk is compressed: the
+   * owner inflates it and feeds the output here.
+   */
+  receive(chunk: Buffer): number {
+    if (this.ended) return chunk.length;
+    let used = chunk.length;
     try {
-      this.parser.receive(chunk);
+      used = this.parser.receive(chunk);
     } finally {
-      this.receivedBefore += chunk.length;
+      this.receivedBefore += used;
     }
+    return used;
   }
 
   /** The peer closed its side: anything partial is discarded with a warning. */
@@ -184,6 +234,11 @@ export abstract class SessionCore {
   start(): void {
     for (const o of this.opts.alwaysWill ?? []) this.requestLocal(o, true);
     for (const o of this.opts.alwaysDo ?? []) this.requestRemote(o, true);
+    for (const o of this.opts.mudOffer ?? []) if (this.role === 'server') this.requestLocal(o, true);
+    if (this.opts.compression === true) {
+      if (this.role === 'server') for (const o of MCCP_OPTIONS) this.requestLocal(o, true);
+      else this.requestRemote(Opt.MCCP2, true);
+    }
   }
 
   /**
@@ -334,6 +389,54 @@ export abstract class SessionCore {
   sendEor(): boolean {
     if (!this.localEnabled(Opt.EOR)) return false;
     this.onSend(Buffer.from([Cmd.IAC, Cmd.EOR]));
+    return true;
+  }
+
+  /**
+   * End a prompt the way MUD clients expect: IAC EOR once the peer agreed to
+   * EOR, else IAC GA unless go-ahead is suppressed. Returns what was sent.
+   */
+  sendPromptEnd(): 'eor' | 'ga' | null {
+    if (this.sendEor()) return 'eor';
+    return this.sendGa() ? 'ga' : null;
+  }
+
+  /** True when GMCP is enabled on either side. */
+  get gmcpEnabled(): boolean {
+    return this.localEnabled(Opt.GMCP) || this.remoteEnabled(Opt.GMCP);
+  }
+
+  /**
+   * Send a GMCP message (`Room.Info {"num":1}`), once GMCP is enabled on
+   * either side. Returns whether it was sent.
+   */
+  sendGmcp(pkg: string, data?: unknown): boolean {
+    const payload = encodeGmcp(pkg, data);
+    if (!this.gmcpEnabled) return false;
+    this.sendSubnegotiation(Opt.GMCP, payload);
+    return true;
+  }
+
+  /**
+   * Send MSDP variables: over MSDP when it is enabled on either side, else
+   * over GMCP (`MSDP {...}`) when GMCP is. Returns how they went, or null.
+   */
+  sendMsdp(vars: { readonly [name: string]: MsdpInputValue }): 'msdp' | 'gmcp' | null {
+    if (this.localEnabled(Opt.MSDP) || this.remoteEnabled(Opt.MSDP)) {
+      this.sendSubnegotiation(Opt.MSDP, encodeMsdp(vars));
+      return 'msdp';
+    }
+    const viaGmcp = encodeMsdpOverGmcp(vars);
+    if (!this.gmcpEnabled) return null;
+    this.sendSubnegotiation(Opt.GMCP, viaGmcp);
+    return 'gmcp';
+  }
+
+  /** Server: send an MSSP table, once the client said DO MSSP. Returns whether it was sent. */
+  sendMssp(table: MsspInput): boolean {
+    const payload = encodeMssp(table);
+    if (!this.localEnabled(Opt.MSSP)) return false;
+    this.sendSubnegotiation(Opt.MSSP, payload);
     return true;
   }
 
@@ -572,13 +675,68 @@ export abstract class SessionCore {
             if (!this.charsetRequested) this.requestCharset();
             break;
         }
+      } else {
+        switch (opt) {
+          case Opt.MSSP: if (this.opts.mssp !== undefined) this.sendMssp(this.opts.mssp); break;
+          case Opt.MCCP2: this.startCompressing(Opt.MCCP2); break;
+        }
       }
     } else if (side === 'local') {
       switch (opt) {
         case Opt.NAWS: this.sendSubnegotiation(Opt.NAWS, encodeNaws(this.cols, this.rows)); break;
         case Opt.LINEMODE: this.emitBytes(this.linemode.onEnabled()); break;
       }
+    } else {
+      switch (opt) {
+        case Opt.GMCP: this.gmcpHello(); break;
+        case Opt.MCCP3: this.startCompressing(Opt.MCCP3); break;
+      }
     }
+  }
+
+  /**
+   * We compress from here on (server MCCP2, client MCCP3): the start
+   * sequence goes out plain, then the `compress` event tells the owner that
+   * every later byte it sends must go through deflate.
+   */
+  private startCompressing(opt: number, explicit = false): boolean {
+    const c = this.opts.compression;
+    if (this.compressingOut || c === false || (!explicit && c !== true && c !== 'accept')) return false;
+    this.compressingOut = true;
+    this.onSend(Buffer.from([Cmd.IAC, Cmd.SB, opt, Cmd.IAC, Cmd.SE]));
+    this.emit({ type: 'compress', option: opt, direction: 'send', active: true });
+    return true;
+  }
+
+  /**
+   * Start compressing our output now that the option is agreed (server:
+   * our MCCP2 is enabled; client: the server's MCCP3 is), for an
+   * application that negotiated it itself (`writer.iac(WILL, MCCP2)`).
+   * Automatic with `compression: true` or `'accept'`; refused with `false`.
+   * Returns whether compression started.
+   */
+  beginCompression(): boolean {
+    if (this.role === 'server') return this.localEnabled(Opt.MCCP2) && this.startCompressing(Opt.MCCP2, true);
+    return this.remoteEnabled(Opt.MCCP3) && this.startCompressing(Opt.MCCP3, true);
+  }
+
+  /** True while our output is compressed (MCCP2 server, MCCP3 client). */
+  get compressing(): boolean {
+    return this.compressingOut;
+  }
+
+  /** The owner's compressed output stream ended (or failed): later output is plain again. */
+  compressionEnded(direction: 'send' | 'receive'): void {
+    if (direction === 'send') this.compressingOut = false;
+    else this.compressingIn = false;
+  }
+
+  /** Client, GMCP enabled: telnetlib3's Core.Hello and Core.Supports.Set. */
+  private gmcpHello(): void {
+    const modules = this.opts.gmcpModules ?? DEFAULT_GMCP_MODULES;
+    if (modules === false) return;
+    this.sendGmcp('Core.Hello', this.opts.gmcpHello ?? { client: 'telnetlib3', version: '4.0.5' });
+    this.sendGmcp('Core.Supports.Set', [...modules]);
   }
 
   private handleTimingMark(verb: Verb): void {

@@ -36,6 +36,9 @@ import {
   encodeTtableRejected,
 } from './options/charset.js';
 import { decodeStatus, encodeStatusIs } from './options/status.js';
+import { decodeGmcp } from './options/gmcp.js';
+import { decodeMsdp, msdpFromJson } from './options/msdp.js';
+import { decodeMssp } from './options/mssp.js';
 import { SessionCore } from './session-core.js';
 
 export type { SessionOptions, TerminalMode } from './session-core.js';
@@ -80,6 +83,11 @@ export class TelnetSession extends SessionCore {
       case Opt.STATUS: return this.sbStatus(payload);
       case Opt.LFLOW: return this.sbLflow(payload);
       case Opt.LINEMODE: return this.sbLinemode(payload);
+      case Opt.GMCP: return this.sbGmcp(payload);
+      case Opt.MSDP: return this.sbMsdp(payload);
+      case Opt.MSSP: return this.sbMssp(payload);
+      case Opt.MCCP2:
+      case Opt.MCCP3: return this.sbMccp(opt, payload);
       default:
         if (this.localEnabled(opt) || this.remoteEnabled(opt)) {
           this.emit({ type: 'subnegotiation', option: opt, payload });
@@ -87,6 +95,50 @@ export class TelnetSession extends SessionCore {
           this.unsolicited(opt, 'for an option that is not enabled');
         }
     }
+  }
+
+  private sbGmcp(payload: Buffer): void {
+    if (!this.gmcpEnabled) return this.unsolicited(Opt.GMCP, 'while GMCP is not enabled');
+    const d = decodeGmcp(payload);
+    if (!d.ok) return this.bad(Opt.GMCP, d.reason, ProblemCode.BAD_VALUE);
+    const msg = d.value;
+    if (msg.package.toUpperCase() === 'MSDP' && typeof msg.data === 'object' && msg.data !== null && !Array.isArray(msg.data)) {
+      this.emit({ type: 'msdp', vars: msdpFromJson(msg.data), viaGmcp: true });
+      return;
+    }
+    this.emit({ type: 'gmcp', package: msg.package, data: msg.data });
+  }
+
+  private sbMsdp(payload: Buffer): void {
+    if (!this.localEnabled(Opt.MSDP) && !this.remoteEnabled(Opt.MSDP)) return this.unsolicited(Opt.MSDP, 'while MSDP is not enabled');
+    const d = decodeMsdp(payload);
+    if (!d.ok) return this.bad(Opt.MSDP, d.reason);
+    for (const w of d.warnings) this.warn(ProblemCode.BAD_SB, w, Opt.MSDP);
+    this.emit({ type: 'msdp', vars: d.value, viaGmcp: false });
+  }
+
+  private sbMssp(payload: Buffer): void {
+    if (this.role !== 'client' || !this.remoteEnabled(Opt.MSSP)) return this.unsolicited(Opt.MSSP, 'without DO MSSP');
+    const d = decodeMssp(payload);
+    if (!d.ok) return this.bad(Opt.MSSP, d.reason);
+    for (const w of d.warnings) this.warn(ProblemCode.BAD_SB, w, Opt.MSSP);
+    this.emit({ type: 'mssp', table: d.value });
+  }
+
+  /**
+   * The peer's compression start: MCCP2 from a server (client side), MCCP3
+   * from a client (server side). Only on a negotiated option: an unsolicited
+   * start (B29) is ignored and the bytes after it stay Telnet data.
+   */
+  private sbMccp(opt: number, payload: Buffer): void {
+    const ours = (this.role === 'client' && opt === Opt.MCCP2 && this.remoteEnabled(opt))
+      || (this.role === 'server' && opt === Opt.MCCP3 && this.localEnabled(opt));
+    if (!ours) return this.unsolicited(opt, 'compression start that was not negotiated');
+    if (payload.length > 0) this.warn(ProblemCode.BAD_SB, `SB ${optName(opt)} with ${payload.length} payload bytes: ignored`, opt);
+    if (this.compressingIn) return this.warn(ProblemCode.BAD_SB, `SB ${optName(opt)} while already compressed: ignored`, opt);
+    this.compressingIn = true;
+    this.parser.halt();
+    this.emit({ type: 'compress', option: opt, direction: 'receive', active: true });
   }
 
   private sbNaws(payload: Buffer): void {

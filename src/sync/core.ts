@@ -22,6 +22,7 @@ import { C, type Channel, F, readBit, ringDrain, ringRead, ringUsed, ringWrite, 
 import { channelCall, collectCall, postCall, waitUntil } from '../bridge/engine-client.js';
 import { detachedCopy, parkChannel } from '../bridge/channel-pool.js';
 import { nothingQueued, tryDirectWrite } from '../bridge/direct-write.js';
+import type { MudMessage } from '../bridge/mud-queue.js';
 
 /** What `expect()` found. */
 export interface ExpectResult<T> {
@@ -342,6 +343,53 @@ export class ChannelCore<T extends Unit = Unit> {
     const info = this.closeAnswer();
     const v = info !== null ? (info.extra[name] ?? null) as V | null : channelCall<V | null>(this.ch, 'extra', [name]);
     return v === null ? defaultValue : v;
+  }
+
+  // ------------------------------------------------------------ MUD
+
+  /** Send a GMCP message once GMCP is enabled; returns whether it was sent (after what was written before). */
+  sendGmcp(pkg: string, data?: unknown): boolean {
+    this.check();
+    return channelCall<boolean>(this.ch, 'gmcp', data === undefined ? [pkg] : [pkg, data]);
+  }
+
+  /** Send MSDP variables (over GMCP when only GMCP is enabled); returns how, or null. */
+  sendMsdp(vars: Record<string, unknown>): 'msdp' | 'gmcp' | null {
+    this.check();
+    return channelCall<'msdp' | 'gmcp' | null>(this.ch, 'msdp', [vars]);
+  }
+
+  /** Server: send an MSSP table once the client said DO MSSP; returns whether it was sent. */
+  sendMssp(table: Record<string, unknown>): boolean {
+    this.check();
+    return channelCall<boolean>(this.ch, 'mssp', [table]);
+  }
+
+  /** End a prompt: IAC EOR once agreed, else IAC GA unless suppressed; returns what was sent. */
+  endPrompt(): 'eor' | 'ga' | null {
+    this.check();
+    return channelCall<'eor' | 'ga' | null>(this.ch, 'prompt', []);
+  }
+
+  /**
+   * The next received GMCP / MSDP / MSSP message, oldest first: waits up to
+   * `timeout` ms (null: no limit, 0: only what is already queued). Returns
+   * null when none came in time, or the connection closed with none left.
+   */
+  readMudMessage(timeout: number | null): MudMessage | null {
+    this.check();
+    const ctrl = this.ch.ctrl;
+    const ready = (): boolean => Atomics.load(ctrl, C.MUD_QUEUED) > 0 || (Atomics.load(ctrl, C.FLAGS) & (F.EOF | F.SOCKET_CLOSED)) !== 0;
+    if (!ready() && timeout !== 0) waitUntil(this.ch, ready, this.deadline(timeout));
+    if (Atomics.load(ctrl, C.MUD_QUEUED) === 0) return null;
+    return channelCall<MudMessage[]>(this.ch, 'mudTake', [1])[0] ?? null;
+  }
+
+  /** Every received MUD message queued now (no wait). */
+  readMudMessages(): MudMessage[] {
+    this.check();
+    if (Atomics.load(this.ch.ctrl, C.MUD_QUEUED) === 0) return [];
+    return channelCall<MudMessage[]>(this.ch, 'mudTake', [Number.MAX_SAFE_INTEGER]);
   }
 
   /** Block until the listed option states hold. */

@@ -24,3 +24,4 @@ export { TelnetWorkerError } from '../bridge/engine-client.js';
 export {
   TelnetError, TelnetTimeoutError, TelnetClosedError, TelnetUsageError, TelnetLimitError, TelnetEncodingError,
 } from '../protocol/errors.js';
+export type { MudMessage } from '../bridge/mud-queue.js';

@@ -8,6 +8,7 @@
 import type { WaitForSpec } from '../engine/options-view.js';
 import { openChannel, wake } from '../bridge/channel.js';
 import { ChannelCore, type ExpectResult, type SyncWriterView } from './core.js';
+import type { MudMessage } from '../bridge/mud-queue.js';
 
 /** What the engine tells the accepting thread about a new connection. */
 export interface AcceptedConnection {
@@ -177,6 +178,42 @@ export class ServerConnection<T extends string | Buffer = string> {
   /** Window height (25 until NAWS, as telnetlib3's server default). */
   get rows(): number {
     return this.core.getExtraInfo<number>('rows', 25) ?? 25;
+  }
+
+  // MUD protocols (docs/mud.md)
+
+  /** Send a GMCP message (`sendGmcp('Core.Ping')`, `sendGmcp('Char.Login', { name })`) once GMCP is enabled. */
+  sendGmcp(pkg: string, data?: unknown): boolean {
+    return this.core.sendGmcp(pkg, data);
+  }
+
+  /** Send MSDP variables (over GMCP when only GMCP is enabled); returns how, or null. */
+  sendMsdp(vars: Record<string, unknown>): 'msdp' | 'gmcp' | null {
+    return this.core.sendMsdp(vars);
+  }
+
+  /** Server: send an MSSP table once the client said DO MSSP. */
+  sendMssp(table: Record<string, unknown>): boolean {
+    return this.core.sendMssp(table);
+  }
+
+  /** End a prompt with IAC EOR (once agreed) or IAC GA. */
+  endPrompt(): 'eor' | 'ga' | null {
+    return this.core.endPrompt();
+  }
+
+  /**
+   * The next received GMCP / MSDP / MSSP message, oldest first, waiting up
+   * to `timeout` ms (0: no wait); null when none came in time or the
+   * connection ended. Nothing is lost between calls: messages queue.
+   */
+  readMudMessage(timeout?: number): MudMessage | null {
+    return this.core.readMudMessage(timeout ?? null);
+  }
+
+  /** Every received MUD message queued now, without waiting. */
+  readMudMessages(): MudMessage[] {
+    return this.core.readMudMessages();
   }
 
   /** telnetlib3's extra info. */

@@ -11,6 +11,7 @@ import { C, F, createChannel } from '../bridge/channel.js';
 import { takeChannel } from '../bridge/channel-pool.js';
 import { assertPlainOptions, channelCall, engineCall, rebuild, waitUntil } from '../bridge/engine-client.js';
 import { ChannelCore, type ExpectResult, type SyncWriterView } from './core.js';
+import type { MudMessage } from '../bridge/mud-queue.js';
 
 /** Options for {@link TelnetConnection}. */
 export interface TelnetConnectionOptions extends Omit<ClientOptions, 'shell' | 'logger' | 'isCharsetSupported' | 'onProtocolError' | 'onError'> {
@@ -105,6 +106,42 @@ export class TelnetConnection<T extends string | Buffer = string> {
   /** telnetlib3's extra info (`term`, `cols`, `rows`, `charset`, `lang`, `peername`, ...). */
   getExtraInfo<V = unknown>(name: string, defaultValue?: V): V | undefined {
     return this.c(true).getExtraInfo(name, defaultValue);
+  }
+
+  // MUD protocols (docs/mud.md)
+
+  /** Send a GMCP message (`sendGmcp('Core.Ping')`, `sendGmcp('Char.Login', { name })`) once GMCP is enabled. */
+  sendGmcp(pkg: string, data?: unknown): boolean {
+    return this.c().sendGmcp(pkg, data);
+  }
+
+  /** Send MSDP variables (over GMCP when only GMCP is enabled); returns how, or null. */
+  sendMsdp(vars: Record<string, unknown>): 'msdp' | 'gmcp' | null {
+    return this.c().sendMsdp(vars);
+  }
+
+  /** Server: send an MSSP table once the client said DO MSSP. */
+  sendMssp(table: Record<string, unknown>): boolean {
+    return this.c().sendMssp(table);
+  }
+
+  /** End a prompt with IAC EOR (once agreed) or IAC GA. */
+  endPrompt(): 'eor' | 'ga' | null {
+    return this.c().endPrompt();
+  }
+
+  /**
+   * The next received GMCP / MSDP / MSSP message, oldest first, waiting up
+   * to `timeout` ms (0: no wait); null when none came in time or the
+   * connection ended. Nothing is lost between calls: messages queue.
+   */
+  readMudMessage(timeout?: number): MudMessage | null {
+    return this.c().readMudMessage(this.t(timeout));
+  }
+
+  /** Every received MUD message queued now, without waiting. */
+  readMudMessages(): MudMessage[] {
+    return this.c().readMudMessages();
   }
 
   /** Block until the option states hold (`{ remote: { ECHO: true } }`). */

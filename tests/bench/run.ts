@@ -20,6 +20,7 @@ const MODULES: readonly string[] = [
   './miniboa.js',
   './hop.js',
   './web.js',
+  './mccp.js',
 ];
 
 async function load(): Promise<Benchmark[]> {

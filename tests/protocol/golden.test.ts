@@ -99,15 +99,15 @@ const CASES: Case[] = [
   { name: 'IAC SB IAC SE (no option byte) -> EMPTY_SB', role: 'server', input: 'fffafff0' + txt('x'), expectSent: '',
     expectEvents: [warn('EMPTY_SB')], expectData: 'x' },
   { name: 'SB longer than maxSubnegotiation -> one SB_OVERFLOW error, SB dropped, data goes on', role: 'server',
-    options: { maxSubnegotiation: 4 }, setup: will(O.GMCP), input: sb(O.GMCP, 'abcdefgh') + txt('z') + sb(O.GMCP, 'ok'), expectSent: '',
-    expectEvents: [{ type: 'problem', severity: 'error', code: 'SB_OVERFLOW', option: O.GMCP }, { type: 'subnegotiation', option: O.GMCP, payload: txt('ok') }],
+    options: { maxSubnegotiation: 4, passiveDo: [O.ATCP] }, setup: will(O.ATCP), input: sb(O.ATCP, 'abcdefgh') + txt('z') + sb(O.ATCP, 'ok'), expectSent: '',
+    expectEvents: [{ type: 'problem', severity: 'error', code: 'SB_OVERFLOW', option: O.ATCP }, { type: 'subnegotiation', option: O.ATCP, payload: txt('ok') }],
     expectData: 'z' },
   { name: 'stream ends inside an SB -> TRUNCATED, later bytes ignored', role: 'server', setup: will(O.NAWS), input: txt('a') + 'fffa1f0050',
     after: (s) => { s.end(); s.receive(hex(txt('b') + doo(O.SGA))); }, expectSent: '', expectEvents: [warn('TRUNCATED', O.NAWS)], expectData: 'a' },
 
   { name: 'SB exactly maxSubnegotiation long, with an escaped IAC counted once, is accepted', role: 'server',
-    options: { maxSubnegotiation: 4 }, setup: will(O.GMCP), input: sb(O.GMCP, 'a', 0xff, 'bc'), expectSent: '',
-    expectEvents: [{ type: 'subnegotiation', option: O.GMCP, payload: '61ff6263' }] },
+    options: { maxSubnegotiation: 4, passiveDo: [O.ATCP] }, setup: will(O.ATCP), input: sb(O.ATCP, 'a', 0xff, 'bc'), expectSent: '',
+    expectEvents: [{ type: 'subnegotiation', option: O.ATCP, payload: '61ff6263' }] },
   { name: 'option byte 255 after a verb is an option, not an IAC (EXOPL refused)', role: 'server', input: doo(0xff) + will(0xff) + txt('a'),
     expectSent: wont(0xff) + dont(0xff), expectEvents: [refused('local', 0xff), refused('remote', 0xff)], expectData: 'a' },
 
@@ -125,8 +125,10 @@ const CASES: Case[] = [
     input: '6100' + wont(O.BINARY) + '620063', expectSent: dont(O.BINARY), expectEvents: [opt('remote', O.BINARY, false)], expectData: { hex: '610062' + '63' } },
   { name: 'WILL BINARY mid-chunk: NULs kept from the next byte on', role: 'server',
     input: '6100' + will(O.BINARY) + '6200', expectSent: doo(O.BINARY), expectEvents: [opt('remote', O.BINARY)], expectData: { hex: '61' + '6200' } },
-  { name: 'SB with IAC IAC inside (GMCP passes through)', role: 'server', setup: will(O.GMCP),
-    input: sb(O.GMCP, 'a', 0xff, 'b'), expectSent: '', expectEvents: [{ type: 'subnegotiation', option: O.GMCP, payload: '61ff62' }] },
+  { name: 'SB with IAC IAC inside (an option without a codec passes through)', role: 'server', options: { passiveDo: [O.ATCP] }, setup: will(O.ATCP),
+    input: sb(O.ATCP, 'a', 0xff, 'b'), expectSent: '', expectEvents: [{ type: 'subnegotiation', option: O.ATCP, payload: '61ff62' }] },
+  { name: 'GMCP with IAC IAC inside is decoded (the 0xFF is part of the package name)', role: 'server', setup: will(O.GMCP),
+    input: sb(O.GMCP, 'a', 0xff, 'b {"x":1}'), expectSent: '', expectEvents: [{ type: 'gmcp', package: 'a\ufffdb', data: { x: 1 } }] },
   { name: 'SB for an option that is not enabled -> warning', role: 'server', input: sb(0x99, 1, 2), expectSent: '', expectEvents: [warn('UNSOLICITED_SB', 0x99)] },
 
   // ---- BINARY, ECHO, SGA

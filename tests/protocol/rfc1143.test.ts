@@ -130,7 +130,7 @@ function request(s: TelnetSession, side: Side, enable: boolean): boolean {
 function sessionIn(role: 'server' | 'client', side: Side, state: Name): TelnetSession {
   const s = new TelnetSession({ role });
   const v = VERBS[side];
-  const peer = (verb: number): void => s.receive(Buffer.from([Cmd.IAC, verb, OPT]));
+  const peer = (verb: number): void => { s.receive(Buffer.from([Cmd.IAC, verb, OPT])); };
   switch (state) {
     case 'NO': break;
     case 'YES': request(s, side, true); peer(v.positive); break;

@@ -164,7 +164,7 @@ t.test('our TLS client -> socat OPENSSL-LISTEN -> our plain server', peerTestOpt
 t.test('tls-auto: inetutils telnet, a plain talker and openssl s_client on one port at once', { ...peerTestOptions(TEST_MS, inetutils), ...openssl }, async (tt) => {
   const bin = needPeer(tt, inetutils);
   if (bin === null) return;
-  const server = await ourServer(tt, { tls: serverTls, tlsAuto: 300 });
+  const server = await ourServer(tt, { tls: serverTls, tlsAuto: 1000 });
   const port = server.port;
   const telnet = spawnPty(bin, ['127.0.0.1', String(port)], { timeoutMs: TEST_MS - 2000 });
   tt.teardown(() => telnet.kill());

@@ -21,13 +21,14 @@ import { LOG_LEVELS, type LogLevel } from '../src/engine/logger.js';
 import {
   encodingArg, impliesBinary, loadShell, logLevel, makeCliLogger, oneOf, optionList, portParser, seconds,
 } from './cli-common.js';
+import { type ClientTlsFlags, addClientTlsFlags, clientTlsOption } from './cli-tls.js';
 import { TtyTerminal } from './tty-terminal.js';
 
 /** Names `--send-environ` may list: the defaults, plus USER, HOME and SHELL (as telnetlib3). */
 const SENDABLE_ENVIRON = ['TERM', 'LANG', 'COLUMNS', 'LINES', 'COLORTERM', 'USER', 'HOME', 'SHELL'];
 const DEFAULT_SEND_ENVIRON = 'TERM,LANG,COLUMNS,LINES,COLORTERM';
 
-interface ClientCliOptions {
+interface ClientCliOptions extends ClientTlsFlags {
   term: string;
   encoding: string | false;
   encodingErrors: 'replace' | 'ignore' | 'strict';
@@ -69,7 +70,7 @@ function escapeArg(value: string): string {
 }
 
 function buildProgram(): Command {
-  return new Command()
+  return addClientTlsFlags(new Command())
     .name('telnetlib3-client')
     .usage('[options] host [port]')
     .description('Telnet client: an interactive terminal session, or an nc-like pipe when stdin is not a terminal.')
@@ -174,6 +175,7 @@ async function main(): Promise<void> {
     ...(o.gmcpModules === undefined ? {} : { gmcpModules: o.gmcpModules.split(',').map((m) => m.trim()).filter((m) => m !== '') }),
     logger,
     traceBytes: o.loglevel === 'trace',
+    tls: clientTlsOption(o),
   });
 
   if (customShell !== null) {

@@ -22,8 +22,9 @@ import { builtinShell } from './builtin-shells.js';
 import {
   count, encodingArg, impliesBinary, loadShell, logLevel, makeCliLogger, portParser, seconds, splitAtDoubleDash,
 } from './cli-common.js';
+import { type ServerTlsFlags, addServerTlsFlags, serverTlsOptions } from './cli-tls.js';
 
-interface ServerCliOptions {
+interface ServerCliOptions extends ServerTlsFlags {
   shell?: string;
   ptyExec?: string;
   ptyForkLimit: number;
@@ -42,7 +43,7 @@ interface ServerCliOptions {
 }
 
 function buildProgram(): Command {
-  return new Command()
+  return addServerTlsFlags(new Command())
     .name('telnetlib3-server')
     .usage('[options] [host] [port] [-- PTY-ARGS...]')
     .description('Telnet server: serves telsh (or a shell module, or a program in a pseudo-terminal) on HOST:PORT.')
@@ -70,7 +71,8 @@ Durations are in seconds. Examples:
   telnetlib3-server                          # telsh on localhost:6023
   telnetlib3-server 0.0.0.0 2323 --shell ./my-shell.js:shell
   telnetlib3-server --pty-exec /bin/bash -- --login
-  telnetlib3-server --line-mode --pty-exec /usr/bin/bc -- -q`);
+  telnetlib3-server --line-mode --pty-exec /usr/bin/bc -- -q
+  telnetlib3-server 0.0.0.0 992 --ssl-certfile cert.pem --ssl-keyfile key.pem --tls-auto`);
 }
 
 /** Log `Status: ...` when the set of connected clients changed. */
@@ -111,6 +113,9 @@ async function main(): Promise<void> {
     if (programPath === null) program.error(`error: --pty-exec: ${o.ptyExec}: not found or not executable`);
   }
 
+  let tlsOptions: ReturnType<typeof serverTlsOptions> = {};
+  try { tlsOptions = serverTlsOptions(o); } catch (err) { program.error(`error: ${(err as Error).message}`); }
+
   const logger = makeCliLogger(o.loglevel, o.logfile);
   const encoding = o.encoding;
   const forceBinary = o.forceBinary || impliesBinary(encoding);
@@ -140,11 +145,11 @@ async function main(): Promise<void> {
   const server = await createServer({
     host, port, shell: tracked, encoding, forceBinary, logger,
     timeout: o.timeout * 1000, connectMaxwait: o.connectMaxwait * 1000,
-    lineMode: o.lineMode, neverSendGa: o.neverSendGa, traceBytes: o.loglevel === 'trace',
+    lineMode: o.lineMode, neverSendGa: o.neverSendGa, traceBytes: o.loglevel === 'trace', ...tlsOptions,
     ...(o.compression === undefined ? {} : { compression: o.compression }),
   });
   const a = server.address;
-  logger.info(`Server ready on ${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+  logger.info(`Server ready on ${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}${tlsOptions.tls === undefined ? '' : tlsOptions.tlsAuto !== undefined ? ' (TLS and plain)' : ' (TLS)'}`);
   const status = o.statusInterval > 0 ? startStatusLogger(server, logger, o.statusInterval * 1000) : null;
 
   let stopping = false;

@@ -10,10 +10,11 @@ import { type DataSink, type EngineOptions, EngineConnection, sessionOptionsFor 
 import { isEncodingSupported, normalizeEncoding } from './engine/encoding.js';
 import { ClientNegotiation } from './engine/negotiation.js';
 import { connectWithStaticReads } from './engine/static-reads.js';
+import { type TlsClientOptions, recordTlsInfo, startClientTls } from './engine/tls.js';
 import type { Shell, TelnetStreams } from './server.js';
 
 /** Options for {@link openConnection}. */
-export interface ClientOptions extends EngineOptions {
+export interface ClientOptions extends EngineOptions, TlsClientOptions {
   /** Give up on the TCP connect after this many ms (default: no limit). */
   connectTimeout?: number;
   /** Wait at least this long for the server's negotiation (default 0 ms). */
@@ -78,7 +79,10 @@ function tcpConnect(host: string, port: number, options: Pick<ClientOptions, 'co
  * @internal the public entry point is {@link openConnection}.
  */
 export async function connectEngine(host: string, port: number, options: ClientOptions = {}, sink?: DataSink): Promise<EngineConnection> {
-  const { connectTimeout: _ct, connectMinwait = 0, connectMaxwait = 3000, shell: _sh, localAddress: _la, family: _f, ...engine } = options;
+  const {
+    connectTimeout: _ct, connectMinwait = 0, connectMaxwait = 3000, shell: _sh, localAddress: _la, family: _f,
+    tls: tlsOption, tlsHandshakeTimeout, ...engine
+  } = options;
   const enc = engine.encoding ?? 'utf8';
   const cols = engine.cols ?? 80;
   const rows = engine.rows ?? 25;
@@ -98,8 +102,12 @@ export async function connectEngine(host: string, port: number, options: ClientO
     isCharsetSupported: engine.isCharsetSupported ?? isEncodingSupported,
   };
   const conn = new EngineConnection('client', engineOptions, sessionOptionsFor('client', engineOptions), sink);
-  const socket = await tcpConnectOrFail(host, port, options, conn.sink.copiesData === true);
+  const tlsWanted = tlsOption === undefined || tlsOption === false ? null : tlsOption;
+  // Static reads are a net.Socket feature: a TLSSocket emits 'data' (its own buffers).
+  const tcp = await tcpConnectOrFail(host, port, options, conn.sink.copiesData === true && tlsWanted === null);
+  const socket = tlsWanted === null ? tcp : await startClientTls(tcp, host, port, tlsWanted, tlsHandshakeTimeout);
   conn.attach(socket);
+  if (tlsWanted !== null) recordTlsInfo(conn.extra, socket);
   conn.extra.set('lang', environ.LANG);
   const neg = new ClientNegotiation(conn, { minwait: connectMinwait, maxwait: connectMaxwait });
   conn.afterReceive.push(() => neg.check());

@@ -12,6 +12,8 @@ export { createServer, TelnetServer, DEFAULT_HOST, DEFAULT_PORT, TIMEOUT_MESSAGE
 export type { ServerOptions, Shell, TelnetStreams } from './server.js';
 export { openConnection, DEFAULT_LOCALE } from './client.js';
 export type { ClientOptions } from './client.js';
+export { TelnetTlsError, DEFAULT_TLS_AUTO_WAIT, DEFAULT_TLS_HANDSHAKE_TIMEOUT } from './engine/tls.js';
+export type { TlsServerOptions, TlsClientOptions, TlsProblemCode } from './engine/tls.js';
 export { TelnetReader, DEFAULT_READER_LIMIT } from './engine/reader.js';
 export type { ReaderOptions, Separator } from './engine/reader.js';
 export { TelnetWriter } from './engine/writer.js';

@@ -7,11 +7,13 @@
  */
 import net from 'node:net';
 import { TelnetClosedError, TelnetError } from './protocol/errors.js';
+import { silentLogger } from './engine/logger.js';
 import { type DataSink, type EngineOptions, EngineConnection, sessionOptionsFor } from './engine/connection.js';
 import type { SessionOptions } from './protocol/session.js';
 import { type NegotiationOutcome, ServerNegotiation } from './engine/negotiation.js';
 import type { TelnetReader } from './engine/reader.js';
 import type { TelnetWriter } from './engine/writer.js';
+import { type TlsServerOptions, TlsServerLayer, recordTlsInfo } from './engine/tls.js';
 
 /** A connection's two halves, as handed to shells. */
 export interface TelnetStreams {
@@ -23,7 +25,7 @@ export interface TelnetStreams {
 export type Shell = (reader: TelnetReader<any>, writer: TelnetWriter) => unknown;
 
 /** Options for {@link createServer}. */
-export interface ServerOptions extends EngineOptions {
+export interface ServerOptions extends EngineOptions, TlsServerOptions {
   /** Interface to bind (default `localhost`). */
   host?: string;
   /** Port (default 6023; 0 picks a free one). */
@@ -70,6 +72,8 @@ export class TelnetServer {
   private readonly readyWaiters: Array<{ resolve: (s: TelnetStreams) => void; reject: (e: Error) => void }> = [];
   private closing = false;
   private graceTimer: NodeJS.Timeout | null = null;
+  /** The TLS step between accept and attach (null: plain). */
+  private readonly tls: TlsServerLayer | null;
 
   /** Built once and shared by every connection (per-connection copies cost memory). */
   private readonly engineOptions: EngineOptions;
@@ -80,8 +84,9 @@ export class TelnetServer {
     this.options = Object.freeze({ ...options });
     const {
       host: _h, port: _p, shell: _s, timeout: _t, connectMaxwait: _c, lineMode: _l, maxConnections: _m, backlog: _b,
-      neverSendGa: _n, sinkFactory: _sf, onNegotiated: _on, ...engine
+      neverSendGa: _n, sinkFactory: _sf, onNegotiated: _on, tls: _tls, tlsAuto: _ta, tlsHandshakeTimeout: _tht, ...engine
     } = this.options;
+    this.tls = TlsServerLayer.fromOptions(this.options, this.options.logger ?? silentLogger);
     this.engineOptions = Object.freeze(engine);
     this.sessionOptions = sessionOptionsFor('server', engine);
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
@@ -145,6 +150,7 @@ export class TelnetServer {
     this.closing = true;
     this.server.close();
     for (const w of this.readyWaiters.splice(0)) w.reject(new TelnetClosedError('Server closed'));
+    this.tls?.closeAll();
     for (const c of this.live) c.writer.close();
     if (this.live.size > 0) {
       this.graceTimer = setTimeout(() => { for (const c of this.live) c.destroy(); }, graceMs);
@@ -170,12 +176,25 @@ export class TelnetServer {
     if (this.live.size === 0 && this.graceTimer !== null) { clearTimeout(this.graceTimer); this.graceTimer = null; }
   };
 
+  /** A TCP connection arrived: prepare its socket (TLS / tls-auto), then attach. */
   private accept(socket: net.Socket): void {
     const max = this.options.maxConnections ?? 10000;
-    if (this.closing || this.live.size >= max) {
+    if (this.closing || this.live.size + (this.tls?.pendingCount ?? 0) >= max) {
       socket.destroy();
       return;
     }
+    if (this.tls !== null) this.tls.prepare(socket, this.attachPrepared);
+    else this.attachSocket(socket);
+  }
+
+  /** A socket out of the TLS step (handshake done, or a plain tls-auto client). */
+  private readonly attachPrepared = (socket: net.Socket): void => {
+    if (this.closing) { socket.destroy(); return; }
+    this.attachSocket(socket);
+  };
+
+  /** Start the engine connection on a ready socket. */
+  private attachSocket(socket: net.Socket): void {
     const { timeout = 300000, connectMaxwait = 4000, lineMode = false, neverSendGa = false } = this.options;
     const custom = this.options.sinkFactory?.(this.options.encoding ?? 'utf8');
     const conn = new EngineConnection('server', this.engineOptions, this.sessionOptions, custom?.sink);
@@ -184,6 +203,7 @@ export class TelnetServer {
     this.live.add(conn);
     conn.closeHook = this.connectionClosed;
     conn.attach(socket);
+    if (this.tls !== null) recordTlsInfo(conn.extra, socket);
     conn.logger.info(`connection from ${socket.remoteAddress}:${socket.remotePort}`);
     if (timeout > 0) conn.setIdleTimeout(timeout, idleTimeout);
     const neg = new ServerNegotiation(conn, { lineMode, maxwait: connectMaxwait });

@@ -88,6 +88,8 @@ export class DirectWriteGate implements SocketGate {
   /** Returns null when the socket has no usable descriptor (direct writes stay off). */
   static attach(ctrl: Int32Array, socket: Socket): DirectWriteGate | null {
     if (!ENABLED) return null;
+    // A TLSSocket's handle reports the TCP descriptor, but bytes written there would bypass the encryption.
+    if ((socket as { encrypted?: boolean }).encrypted === true) return null;
     const handle = (socket as unknown as { _handle?: HandleWithClose | null })._handle;
     if (handle === null || handle === undefined || typeof handle.fd !== 'number' || handle.fd < 0 || typeof handle.close !== 'function') return null;
     const gate = new DirectWriteGate(ctrl, socket);

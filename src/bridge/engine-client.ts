@@ -82,7 +82,7 @@ export function assertPlainOptions(options: Record<string, unknown>, what: strin
 /** Rebuild an error that crossed the boundary as data, with this thread's stack. */
 export function rebuild(w: { message: string; code: string; name: string }): Error {
   if (w.code === 'ERR_TELNET_WORKER') return new TelnetWorkerError(w.message);
-  if (w.code.startsWith('ERR_TELNET_TIMEOUT') || w.code === 'ERR_TELNET_CONNECT_TIMEOUT') return new TelnetTimeoutError(w.message, w.code);
+  if (w.code.startsWith('ERR_TELNET_TIMEOUT') || w.code === 'ERR_TELNET_CONNECT_TIMEOUT' || w.code === 'ERR_TELNET_TLS_HANDSHAKE_TIMEOUT') return new TelnetTimeoutError(w.message, w.code);
   return new TelnetError(w.message, w.code);
 }
 

@@ -15,6 +15,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { connectEngine, type ClientOptions } from '../client.js';
+import { plainExtraValue } from '../engine/tls.js';
 import { TelnetError } from '../protocol/errors.js';
 import type { EngineConnection } from '../engine/connection.js';
 import { resolveOption } from '../engine/options-view.js';
@@ -265,7 +266,7 @@ async function connectionCall(h: HostConn, method: string, args: unknown[]): Pro
   const w = conn.writer;
   switch (method) {
     case 'extra': {
-      const v = conn.extra.get(String(args[0]));
+      const v = plainExtraValue(conn.extra.get(String(args[0])));
       return v === undefined ? null : v;
     }
     case 'iac': {
@@ -296,7 +297,7 @@ async function connectionCall(h: HostConn, method: string, args: unknown[]): Pro
       return { writer: String(w), mode: w.mode, idle: w.idle, duration: w.duration, rx: conn.rxBytes, tx: conn.txBytes + (Atomics.load(h.ch.ctrl, C.DIRECT_TX) >>> 0) };
     case 'close': {
       // With `true`: answer with the final extra info and mode, for use after close.
-      const info = args[0] === true ? { extra: Object.fromEntries(conn.extra), mode: w.mode } : true;
+      const info = args[0] === true ? { extra: Object.fromEntries([...conn.extra].map(([k, v]) => [k, plainExtraValue(v)])), mode: w.mode } : true;
       setFlags(h.ch.ctrl, F.CLOSED);
       h.sink.drainSendRing();
       w.close();

@@ -370,7 +370,9 @@ async function dump(io: ShellIO, writer: TelnetWriter, a: DumpArgs): Promise<voi
 export async function telsh(reader: TelnetReader<any>, writer: TelnetWriter, opts: TelshOptions = {}): Promise<void> {
   const io = new ShellIO(reader, writer);
   const flow: FlowState = { xonAny: false, lflow: true };
-  io.write(TELSH_BANNER);
+  // Over TLS, telnetlib3 says so: `Ready (secure: TLSv1.3).`
+  const secure = writer.getExtraInfo<string>('tlsVersion');
+  io.write(secure === undefined ? TELSH_BANNER : `Ready (secure: ${secure}).\r\n`);
   let command: string | null = null;
   while (!writer.isClosing()) {
     if (command) io.write(CRLF);

@@ -21,6 +21,7 @@ const MODULES: readonly string[] = [
   './hop.js',
   './web.js',
   './mccp.js',
+  './tls.js',
 ];
 
 async function load(): Promise<Benchmark[]> {

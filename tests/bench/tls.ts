@@ -1,0 +1,190 @@
+/**
+ * TLS benchmarks, each against raw `node:tls` doing the same work in the
+ * same run (servers in child processes, tests/bench/tls-server.ts;
+ * certificates made by `openssl req` at start):
+ *
+ * - bulk.tls.ascii / .binary: 64 MiB server -> async client over TLS, vs a
+ *   raw tls.TLSSocket pair doing the same transfer.
+ * - setup.tls: sequential connect + TLS handshake + full negotiation +
+ *   close (async client), vs a raw TLS connect + handshake + close against
+ *   the same server.
+ * - rr.blocking.tls: TelnetConnection round trips over TLS ("ping\r\n" ->
+ *   "pong\r\n> "), vs a raw async TLS client against the same server.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import tls from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { openConnection } from '../../src/client.js';
+import { TelnetConnection } from '../../src/sync/index.js';
+import { testCerts } from '../helpers/tls-certs.js';
+import type { Benchmark } from './harness.js';
+
+const SIZE = 64 * 1024 * 1024;
+const SERVER = fileURLToPath(new URL('./tls-server.js', import.meta.url));
+const ROUND_TRIPS = Number(process.env.BENCH_RR_COUNT ?? 5000);
+const SETUPS = Number(process.env.BENCH_TLS_SETUP_COUNT ?? 300);
+const SETUP_WARMUP = Number(process.env.BENCH_TLS_SETUP_WARMUP ?? 600);
+
+type Child = { port: number; stop: () => void };
+
+async function start(...args: string[]): Promise<Child> {
+  const certs = testCerts();
+  const child: ChildProcess = spawn(process.execPath, [SERVER, ...args, certs.localhost.certFile, certs.localhost.keyFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl !== -1) resolve(Number(out.slice(0, nl)));
+    });
+    child.once('exit', (code) => reject(new Error(`tls-server exited with ${code}`)));
+  });
+  return { port, stop: () => child.kill() };
+}
+
+const ca = (): string => testCerts().localhost.cert;
+
+/** Read to EOF over raw TLS; returns [bytes, ms] (the handshake included, as on the Telnet side's connect). */
+function rawTlsReceive(port: number): Promise<[number, number]> {
+  return new Promise((resolve, reject) => {
+    let t0 = 0;
+    let n = 0;
+    const s = tls.connect({ port, host: '127.0.0.1', ca: ca() }, () => { t0 = performance.now(); });
+    s.on('data', (d: Buffer) => { n += d.length; });
+    s.on('end', () => resolve([n, performance.now() - t0]));
+    s.on('error', reject);
+  });
+}
+
+/** Read to EOF with the async Telnet client over TLS; [units, ms] after negotiation. */
+async function telnetTlsReceive(port: number, text: boolean): Promise<[number, number]> {
+  const { reader } = await openConnection('127.0.0.1', port, { encoding: text ? 'utf8' : false, connectMaxwait: 1000, tls: { ca: ca() } });
+  const t0 = performance.now();
+  let n = 0;
+  for (;;) {
+    const chunk = await reader.read(1 << 20);
+    if (chunk.length === 0) break;
+    n += chunk.length;
+  }
+  return [n, performance.now() - t0];
+}
+
+function bulk(name: string, kind: 'ascii' | 'binary'): Benchmark {
+  let raw: Child | null = null;
+  let tel: Child | null = null;
+  const text = kind === 'ascii';
+  return {
+    name,
+    unit: 'MB/s',
+    runs: 5,
+    async warmup() {
+      raw = await start('bulk', 'raw', kind, String(SIZE));
+      tel = await start('bulk', 'telnet', kind, String(SIZE));
+      for (let i = 0; i < 3; i++) { await rawTlsReceive(raw.port); await telnetTlsReceive(tel.port, text); }
+    },
+    async run() {
+      const [rb, rms] = await rawTlsReceive(raw!.port);
+      const [tb, tms] = await telnetTlsReceive(tel!.port, text);
+      if (rb !== SIZE || tb !== SIZE) throw new Error(`short transfer: raw ${rb}, telnet ${tb} of ${SIZE}`);
+      return { value: SIZE / 1e6 / (tms / 1000), baseline: SIZE / 1e6 / (rms / 1000) };
+    },
+    async teardown() { raw?.stop(); tel?.stop(); },
+  };
+}
+
+function setup(): Benchmark {
+  let tel: Child | null = null;
+  const telnetOnce = async (port: number, count: number): Promise<number> => {
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) {
+      const { writer } = await openConnection('127.0.0.1', port, { encoding: false, connectMaxwait: 1000, tls: { ca: ca() } });
+      writer.close();
+      await writer.waitClosed();
+    }
+    return count / ((performance.now() - t0) / 1000);
+  };
+  const rawOnce = async (port: number, count: number): Promise<number> => {
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) {
+      await new Promise<void>((resolve, reject) => {
+        const s = tls.connect({ port, host: '127.0.0.1', ca: ca() }, () => { s.destroy(); resolve(); });
+        s.on('error', reject);
+      });
+    }
+    return count / ((performance.now() - t0) / 1000);
+  };
+  return {
+    name: 'setup.tls',
+    unit: 'connections/s',
+    async warmup() {
+      tel = await start('prompt', 'telnet', '-', '0');
+      await telnetOnce(tel.port, SETUP_WARMUP);
+      await rawOnce(tel.port, SETUP_WARMUP);
+    },
+    async run() {
+      const baseline = await rawOnce(tel!.port, SETUPS);
+      return { value: await telnetOnce(tel!.port, SETUPS), baseline };
+    },
+    async teardown() { tel?.stop(); },
+  };
+}
+
+/** Round trips per second with a raw async TLS client against the prompt server. */
+function rawTlsRoundTrips(port: number, count: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ port, host: '127.0.0.1', ca: ca() });
+    s.setNoDelay(true);
+    let pending = '';
+    let done = -1;
+    let t0 = 0;
+    s.on('data', (d: Buffer) => {
+      pending += d.toString('latin1');
+      if (!pending.endsWith('> ')) return;
+      pending = '';
+      done++;
+      if (done === 0) t0 = performance.now();
+      if (done === count) {
+        const rate = count / ((performance.now() - t0) / 1000);
+        s.destroy();
+        resolve(rate);
+        return;
+      }
+      s.write('ping\r\n');
+    });
+    s.on('error', reject);
+  });
+}
+
+function blockingTlsRoundTrips(port: number, count: number): number {
+  const c = new TelnetConnection<Buffer>('127.0.0.1', port, { encoding: false, timeout: 10000, tls: { ca: ca() } });
+  c.connect();
+  c.readUntil('> ');
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    c.write(Buffer.from('ping\r\n'));
+    c.readUntil('> ');
+  }
+  const rate = count / ((performance.now() - t0) / 1000);
+  c.close();
+  return rate;
+}
+
+function rr(): Benchmark {
+  let tel: Child | null = null;
+  return {
+    name: 'rr.blocking.tls',
+    unit: 'roundtrips/s',
+    async warmup() {
+      tel = await start('prompt', 'telnet', '-', '0');
+      await rawTlsRoundTrips(tel.port, 500);
+      blockingTlsRoundTrips(tel.port, 500);
+    },
+    async run() {
+      const baseline = await rawTlsRoundTrips(tel!.port, ROUND_TRIPS);
+      return { value: blockingTlsRoundTrips(tel!.port, ROUND_TRIPS), baseline };
+    },
+    async teardown() { tel?.stop(); },
+  };
+}
+
+export const benchmarks: Benchmark[] = [bulk('bulk.tls.ascii', 'ascii'), bulk('bulk.tls.binary', 'binary'), setup(), rr()];

@@ -1,0 +1,143 @@
+/**
+ * TLS in the async engine: our TLS server with our TLS client over
+ * loopback, certificate verification and its opt-out, extra info on both
+ * sides, and tls-auto (plain and TLS clients on one port, a silent plain
+ * client, a plain client's first input). Certificates are made by
+ * `openssl req` at test time (tests/helpers/tls-certs.ts).
+ */
+import tls from 'node:tls';
+import t from 'tap';
+import { openConnection } from '../../src/client.js';
+import { TelnetTlsError } from '../../src/engine/tls.js';
+import { TelnetUsageError } from '../../src/protocol/errors.js';
+import { createServer } from '../../src/server.js';
+import { testCerts } from '../helpers/tls-certs.js';
+import { DO_TTYPE, HOST, RawPeer, connect, memoryLogger, pair, rejection, startServer, trackUnhandled, until, within } from './helpers.js';
+
+const unhandled = trackUnhandled();
+const certs = testCerts();
+const serverTls = { cert: certs.localhost.cert, key: certs.localhost.key };
+
+t.test('TLS server and client: negotiation, data both ways, extra info', async (t) => {
+  const { s, c } = await pair(t, { tls: serverTls }, { tls: { ca: certs.localhost.cert } });
+  // Both sides negotiated over TLS as they would in clear.
+  t.equal(s.writer.getExtraInfo('TERM'), 'unknown');
+  t.ok(s.writer.getExtraInfo('charset'), 'CHARSET negotiated over TLS');
+  s.writer.write('hello over tls\r\n');
+  t.equal((await within(c.reader.readline(), 3000, 'client line')).trim(), 'hello over tls');
+  c.writer.write('and back\r\n');
+  t.equal((await within(s.reader.readline(), 3000, 'server line')).trim(), 'and back');
+  for (const [side, w] of [['server', s.writer], ['client', c.writer]] as const) {
+    t.match(w.getExtraInfo('tlsVersion'), /^TLSv1\.[23]$/, `${side} tlsVersion`);
+    t.match(w.getExtraInfo('cipher'), { name: String, version: String }, `${side} cipher`);
+    t.ok(w.getExtraInfo('ssl_object') instanceof tls.TLSSocket, `${side} ssl_object is the TLSSocket`);
+  }
+  t.match(c.writer.getExtraInfo('peercert'), { subject: { CN: 'localhost' } }, 'client sees the server certificate');
+  t.equal(s.writer.getExtraInfo('peercert'), undefined, 'no client certificate was sent');
+  t.equal((c.writer.getExtraInfo('ssl_object') as tls.TLSSocket).authorized, true, 'verified against the given CA');
+  unhandled.check(t);
+});
+
+t.test('plain connections have no TLS extra info', async (t) => {
+  const { s, c } = await pair(t);
+  for (const k of ['tlsVersion', 'cipher', 'ssl_object', 'peercert']) {
+    t.equal(s.writer.getExtraInfo(k), undefined, `server ${k}`);
+    t.equal(c.writer.getExtraInfo(k), undefined, `client ${k}`);
+  }
+});
+
+t.test('client verification: self-signed rejected, wrong CA, wrong host name, explicit opt-out', async (t) => {
+  const server = await startServer(t, { tls: serverTls, logger: memoryLogger() });
+  const port = server.port;
+  // Node's CA store does not know our certificate.
+  let err = await rejection(openConnection(HOST, port, { tls: true, connectTimeout: 3000 }), 5000, 'tls: true');
+  t.ok(err instanceof TelnetTlsError, 'a TelnetTlsError');
+  t.equal(err.code, 'ERR_TELNET_TLS_CERT');
+  t.equal(err.reason, 'DEPTH_ZERO_SELF_SIGNED_CERT');
+  t.match(err.message, /certificate verification failed with 127\.0\.0\.1:\d+/);
+  err = await rejection(openConnection(HOST, port, { tls: { ca: certs.other.cert } }), 5000, 'wrong CA');
+  t.equal(err.code, 'ERR_TELNET_TLS_CERT', 'a CA that did not sign it');
+  err = await rejection(openConnection(HOST, port, { tls: { ca: certs.localhost.cert, servername: 'other.invalid', host: 'other.invalid' } }), 5000, 'wrong name');
+  t.equal(err.code, 'ERR_TELNET_TLS_CERT', 'host name mismatch');
+  t.equal(err.reason, 'ERR_TLS_CERT_ALTNAME_INVALID');
+  // `localhost` resolves and the name matches the certificate's SAN.
+  const byName = await openConnection('localhost', port, { tls: { ca: certs.localhost.cert }, connectMaxwait: 2000, family: 4 });
+  t.equal((byName.writer.getExtraInfo('ssl_object') as tls.TLSSocket).authorized, true, 'servername = host');
+  byName.writer.close();
+  const c = await connect(t, port, { tls: { rejectUnauthorized: false } });
+  t.equal((c.writer.getExtraInfo('ssl_object') as tls.TLSSocket).authorized, false, 'opt-out: connected unverified');
+  t.match(c.writer.getExtraInfo('tlsVersion'), /^TLSv1/);
+});
+
+t.test('client: a plain server behind a TLS client fails clearly; a silent server times the handshake out', async (t) => {
+  const plain = await startServer(t);
+  // The plain server answers the ClientHello with IAC DO TTYPE only, which is not a whole TLS record.
+  let err = await rejection(openConnection(HOST, plain.port, { tls: { rejectUnauthorized: false }, tlsHandshakeTimeout: 500 }), 5000, 'TLS to plain');
+  t.ok(err instanceof TelnetTlsError || err.code === 'ERR_TELNET_TLS_HANDSHAKE_TIMEOUT', `a TLS error (${err.code}: ${err.message})`);
+  t.match(err.code, /^ERR_TELNET_TLS_/);
+  const { server: silent, port } = await (await import('./helpers.js')).rawServer(t, () => {});
+  void silent;
+  err = await rejection(openConnection(HOST, port, { tls: true, tlsHandshakeTimeout: 300 }), 5000, 'silent');
+  t.equal(err.code, 'ERR_TELNET_TLS_HANDSHAKE_TIMEOUT');
+});
+
+t.test('tlsAuto needs tls; bad values are usage errors', async (t) => {
+  await t.rejects(createServer({ host: HOST, port: 0, tlsAuto: true }), TelnetUsageError);
+  await t.rejects(createServer({ host: HOST, port: 0, tls: serverTls, tlsAuto: -1 }), TelnetUsageError);
+  await t.rejects(createServer({ host: HOST, port: 0, tls: { cert: 'not a pem', key: 'nope' } }), { code: 'ERR_TELNET_TLS_CONFIG' });
+});
+
+t.test('tls-auto: TLS client, talking plain client and silent plain client on one port, concurrently', async (t) => {
+  const logger = memoryLogger();
+  const lines: string[] = [];
+  const server = await startServer(t, {
+    tls: serverTls, tlsAuto: 1000, logger, connectMaxwait: 1500,
+    shell: async (reader, writer) => {
+      writer.write(`secure=${String(writer.getExtraInfo('tlsVersion') ?? 'no')}\r\n`);
+      const line = await reader.readline();
+      lines.push(line.trim());
+      writer.write(`got ${line.trim()}\r\n`);
+    },
+  });
+  const port = server.port;
+  const silentAt = Date.now();
+  const [secure, talker, silent] = await Promise.all([
+    openConnection(HOST, port, { tls: { ca: certs.localhost.cert }, connectMaxwait: 2000 }),
+    RawPeer.connect(t, port),
+    RawPeer.connect(t, port),
+  ]);
+  t.teardown(() => secure.writer.close());
+  // The talker speaks first, before the server said anything: none of it may be lost.
+  talker.write('first words\r\n');
+  t.match(await within(secure.reader.readline(), 5000, 'tls banner'), /^secure=TLSv1\.[23]/);
+  secure.writer.write('from tls\r\n');
+  t.equal((await within(secure.reader.readline(), 5000, 'tls echo')).trim(), 'got from tls');
+  await talker.waitForBytes('got first words', 5000, 'talker echo');
+  t.ok(talker.received.includes(Buffer.from('secure=no')), 'the talker is plain');
+  // The silent client hears the server's opening after the detection wait, not never.
+  await silent.waitForBytes(DO_TTYPE, 5000, 'silent client gets IAC DO TTYPE');
+  t.ok(Date.now() - silentAt >= 900, 'only after the detection wait');
+  silent.write('late\r\n');
+  await silent.waitForBytes('got late', 5000, 'silent echo');
+  t.same(lines.sort(), ['first words', 'from tls', 'late'].sort(), 'every first line arrived whole');
+  t.notOk(logger.lines.some((l) => l.startsWith('warn')), 'no warnings');
+});
+
+t.test('tls-auto: a one-byte first chunk, and an EOF before any byte', async (t) => {
+  const got: string[] = [];
+  const server = await startServer(t, {
+    tls: serverTls, tlsAuto: true,
+    connectMaxwait: 500,
+    shell: async (reader) => { got.push((await reader.readline()).trim()); },
+  });
+  const a = await RawPeer.connect(t, server.port);
+  a.write('x');
+  await new Promise((r) => setTimeout(r, 50));
+  a.write('yz\r\n');
+  await until(() => got.length === 1, 5000, 'line');
+  t.equal(got[0], 'xyz', 'the first byte was put back');
+  const b = await RawPeer.connect(t, server.port);
+  b.socket.end();
+  await within(b.closedP, 5000, 'EOF before any byte closes');
+  t.equal(server.clients.length <= 1, true);
+});

@@ -37,6 +37,8 @@ interface ServerCliOptions {
   loglevel: LogLevel;
   logfile?: string;
   statusInterval: number;
+  proxyProtocol: boolean;
+  proxyFrom?: string[];
 }
 
 function buildProgram(): Command {
@@ -58,6 +60,9 @@ function buildProgram(): Command {
     .option('--timeout <seconds>', 'idle disconnect (0 disables)', seconds, 300)
     .option('--connect-maxwait <seconds>', 'longest negotiation before the shell starts', seconds, 1.5)
     .option('--status-interval <seconds>', 'log connected clients when they change, this often (0 disables)', seconds, 20)
+    .option('--proxy-protocol', 'expect a PROXY protocol v1/v2 header (HAProxy send-proxy) first on each connection', false)
+    .option('--proxy-from <addrs>', 'with --proxy-protocol: addresses/CIDRs allowed to connect, comma-separated (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)])
     .option('--loglevel <level>', `${LOG_LEVELS.join(', ')}; trace adds a hexdump of every byte each way`, logLevel, 'info')
     .option('--logfile <path>', 'append the log to this file instead of stderr')
     .showHelpAfterError()
@@ -99,6 +104,7 @@ async function main(): Promise<void> {
   const o = program.opts<ServerCliOptions>();
 
   if (o.shell !== undefined && o.ptyExec !== undefined) program.error('error: --shell and --pty-exec cannot be used together');
+  if (o.proxyFrom !== undefined && !o.proxyProtocol) program.error('error: --proxy-from needs --proxy-protocol');
   if (ptyArgs !== null && o.ptyExec === undefined) program.error('error: arguments after "--" are for --pty-exec PROGRAM');
   let programPath: string | null = null;
   if (o.ptyExec !== undefined) {
@@ -137,6 +143,7 @@ async function main(): Promise<void> {
     host, port, shell: tracked, encoding, forceBinary, logger,
     timeout: o.timeout * 1000, connectMaxwait: o.connectMaxwait * 1000,
     lineMode: o.lineMode, neverSendGa: o.neverSendGa, traceBytes: o.loglevel === 'trace',
+    ...(o.proxyProtocol ? { proxyProtocol: true, proxyFrom: o.proxyFrom } : {}),
   });
   const a = server.address;
   logger.info(`Server ready on ${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);

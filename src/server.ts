@@ -12,6 +12,7 @@ import type { SessionOptions } from './protocol/session.js';
 import { type NegotiationOutcome, ServerNegotiation } from './engine/negotiation.js';
 import type { TelnetReader } from './engine/reader.js';
 import type { TelnetWriter } from './engine/writer.js';
+import { type ProxyInfo, type ProxyProtocolOptions, ProxyProtocolGate } from './engine/proxy-protocol.js';
 
 /** A connection's two halves, as handed to shells. */
 export interface TelnetStreams {
@@ -43,6 +44,17 @@ export interface ServerOptions extends EngineOptions {
   /** listen() backlog (default 511). */
   backlog?: number;
   /**
+   * Expect a PROXY protocol v1/v2 header (from HAProxy, nginx, a cloud load
+   * balancer) first on every connection: the real client becomes
+   * `peername`; the header is the `proxy` extra info. See also `proxyFrom`
+   * and `proxyTimeout` (engine/proxy-protocol.ts).
+   */
+  proxyProtocol?: boolean;
+  /** With `proxyProtocol`: addresses/CIDRs allowed to connect (default any). */
+  proxyFrom?: ProxyProtocolOptions['proxyFrom'];
+  /** With `proxyProtocol`: ms a connection has to send its header (default 5,000). */
+  proxyTimeout?: number;
+  /**
    * @internal The blocking API's engine host: supplies each connection's
    * data sink (a shared-memory ring) instead of a reader.
    */
@@ -70,6 +82,8 @@ export class TelnetServer {
   private readonly readyWaiters: Array<{ resolve: (s: TelnetStreams) => void; reject: (e: Error) => void }> = [];
   private closing = false;
   private graceTimer: NodeJS.Timeout | null = null;
+  /** Reads the PROXY header before a connection starts (`proxyProtocol`). */
+  private readonly proxy: ProxyProtocolGate | null = null;
 
   /** Built once and shared by every connection (per-connection copies cost memory). */
   private readonly engineOptions: EngineOptions;
@@ -80,8 +94,9 @@ export class TelnetServer {
     this.options = Object.freeze({ ...options });
     const {
       host: _h, port: _p, shell: _s, timeout: _t, connectMaxwait: _c, lineMode: _l, maxConnections: _m, backlog: _b,
-      neverSendGa: _n, sinkFactory: _sf, onNegotiated: _on, ...engine
+      neverSendGa: _n, sinkFactory: _sf, onNegotiated: _on, proxyProtocol: _pp, proxyFrom: _pf, proxyTimeout: _pt, ...engine
     } = this.options;
+    if (options.proxyProtocol === true) this.proxy = new ProxyProtocolGate(options);
     this.engineOptions = Object.freeze(engine);
     this.sessionOptions = sessionOptionsFor('server', engine);
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
@@ -144,6 +159,7 @@ export class TelnetServer {
     if (this.closing) return;
     this.closing = true;
     this.server.close();
+    this.proxy?.close();
     for (const w of this.readyWaiters.splice(0)) w.reject(new TelnetClosedError('Server closed'));
     for (const c of this.live) c.writer.close();
     if (this.live.size > 0) {
@@ -176,6 +192,12 @@ export class TelnetServer {
       socket.destroy();
       return;
     }
+    if (this.proxy !== null) this.proxy.accept(socket, (s, info) => { if (!this.closing) this.start(s, info); else s.destroy(); });
+    else this.start(socket, null);
+  }
+
+  /** The connection proper, once the socket's PROXY header (if any) was read. */
+  private start(socket: net.Socket, proxied: ProxyInfo | null): void {
     const { timeout = 300000, connectMaxwait = 4000, lineMode = false, neverSendGa = false } = this.options;
     const custom = this.options.sinkFactory?.(this.options.encoding ?? 'utf8');
     const conn = new EngineConnection('server', this.engineOptions, this.sessionOptions, custom?.sink);
@@ -184,7 +206,14 @@ export class TelnetServer {
     this.live.add(conn);
     conn.closeHook = this.connectionClosed;
     conn.attach(socket);
-    conn.logger.info(`connection from ${socket.remoteAddress}:${socket.remotePort}`);
+    if (proxied === null) conn.logger.info(`connection from ${socket.remoteAddress}:${socket.remotePort}`);
+    else {
+      conn.extra.set('proxy', proxied);
+      if (proxied.source !== null) conn.extra.set('peername', proxied.source);
+      const from = proxied.source === null ? `${proxied.command === 'local' ? 'LOCAL' : 'UNKNOWN'} ${socket.remoteAddress}:${socket.remotePort}` : `${proxied.source.address}:${proxied.source.port}`;
+      conn.logger.info(`connection from ${from} (PROXY v${proxied.version} via ${proxied.via.address}:${proxied.via.port})`);
+      socket.resume();
+    }
     if (timeout > 0) conn.setIdleTimeout(timeout, idleTimeout);
     const neg = new ServerNegotiation(conn, { lineMode, maxwait: connectMaxwait });
     neg.start();

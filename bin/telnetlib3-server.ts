@@ -13,11 +13,13 @@
  * (`Error: <msg>`), 1 with usage on bad arguments.
  */
 import { Command, Option } from 'commander';
-import { DEFAULT_HOST, DEFAULT_PORT, type Shell, type TelnetServer, createServer } from '../src/server.js';
+import { DEFAULT_HOST, DEFAULT_PORT, type ServerOptions, type Shell, type TelnetServer, createServer } from '../src/server.js';
 import { LOG_LEVELS, type LogLevel, type Logger } from '../src/engine/logger.js';
 import { telsh } from '../src/shells/telsh.js';
 import { makePtyShell, resolveProgram } from '../src/shells/pty-shell.js';
 import { ConnectionCounter, guardShell } from '../src/shells/guard-shells.js';
+import { ClusterPrimary } from '../src/cluster.js';
+import { servePrimary, workerLogger } from './server-cluster.js';
 import {
   count, encodingArg, impliesBinary, loadShell, logLevel, makeCliLogger, portParser, seconds, splitAtDoubleDash,
 } from './cli-common.js';
@@ -39,6 +41,7 @@ interface ServerCliOptions {
   statusInterval: number;
   proxyProtocol: boolean;
   proxyFrom?: string[];
+  workers: number;
 }
 
 function buildProgram(): Command {
@@ -63,6 +66,7 @@ function buildProgram(): Command {
     .option('--proxy-protocol', 'expect a PROXY protocol v1/v2 header (HAProxy send-proxy) first on each connection', false)
     .option('--proxy-from <addrs>', 'with --proxy-protocol: addresses/CIDRs allowed to connect, comma-separated (repeatable)',
       (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)])
+    .option('--workers <n>', 'serve with N worker processes sharing the port (node:cluster; 0: this process alone)', count, 0)
     .option('--loglevel <level>', `${LOG_LEVELS.join(', ')}; trace adds a hexdump of every byte each way`, logLevel, 'info')
     .option('--logfile <path>', 'append the log to this file instead of stderr')
     .showHelpAfterError()
@@ -113,7 +117,7 @@ async function main(): Promise<void> {
     if (programPath === null) program.error(`error: --pty-exec: ${o.ptyExec}: not found or not executable`);
   }
 
-  const logger = makeCliLogger(o.loglevel, o.logfile);
+  const logger = workerLogger(makeCliLogger(o.loglevel, o.logfile));
   const encoding = o.encoding;
   const forceBinary = o.forceBinary || impliesBinary(encoding);
 
@@ -139,12 +143,18 @@ async function main(): Promise<void> {
     return p;
   };
 
-  const server = await createServer({
+  const options: ServerOptions = {
     host, port, shell: tracked, encoding, forceBinary, logger,
     timeout: o.timeout * 1000, connectMaxwait: o.connectMaxwait * 1000,
     lineMode: o.lineMode, neverSendGa: o.neverSendGa, traceBytes: o.loglevel === 'trace',
     ...(o.proxyProtocol ? { proxyProtocol: true, proxyFrom: o.proxyFrom } : {}),
-  });
+  };
+  const started = o.workers > 0 ? await createServer({ ...options, cluster: o.workers }) : await createServer(options);
+  if (started instanceof ClusterPrimary) {
+    servePrimary(started, logger, o.statusInterval * 1000);
+    return;
+  }
+  const server = started;
   const a = server.address;
   logger.info(`Server ready on ${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
   const status = o.statusInterval > 0 ? startStatusLogger(server, logger, o.statusInterval * 1000) : null;

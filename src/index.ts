@@ -9,7 +9,11 @@
  */
 export * from './protocol/index.js';
 export { createServer, TelnetServer, DEFAULT_HOST, DEFAULT_PORT, TIMEOUT_MESSAGE } from './server.js';
-export type { ServerOptions, Shell, TelnetStreams } from './server.js';
+export type { ServerOptions, ClusteredServerOptions, Shell, TelnetStreams } from './server.js';
+export { ClusterPrimary } from './cluster.js';
+export type { ClusterOptions, WorkerStatus } from './cluster.js';
+export { ProxyRefusal } from './engine/proxy-protocol.js';
+export type { ProxyInfo } from './engine/proxy-protocol.js';
 export { openConnection, DEFAULT_LOCALE } from './client.js';
 export type { ClientOptions } from './client.js';
 export { TelnetReader, DEFAULT_READER_LIMIT } from './engine/reader.js';

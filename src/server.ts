@@ -12,6 +12,7 @@ import type { SessionOptions } from './protocol/session.js';
 import { type NegotiationOutcome, ServerNegotiation } from './engine/negotiation.js';
 import type { TelnetReader } from './engine/reader.js';
 import type { TelnetWriter } from './engine/writer.js';
+import { type ClusterOptions, ClusterPrimary, clusterRole, joinCluster } from './cluster.js';
 import { type ProxyInfo, type ProxyProtocolOptions, ProxyProtocolGate } from './engine/proxy-protocol.js';
 
 /** A connection's two halves, as handed to shells. */
@@ -247,8 +248,29 @@ function idleTimeout(conn: EngineConnection): void {
   conn.writer.close();
 }
 
-/** Create a Telnet server and start listening. */
-export async function createServer(options: ServerOptions = {}): Promise<TelnetServer> {
+/** {@link createServer} options with `cluster`: N worker processes share the port (see cluster.ts). */
+export interface ClusteredServerOptions extends ServerOptions {
+  /** Worker processes (node:cluster), or their options; the primary gets a {@link ClusterPrimary}. */
+  cluster: number | ClusterOptions;
+}
+
+/**
+ * Create a Telnet server and start listening. With `cluster`, the primary
+ * process forks that many workers running the same script and resolves to
+ * a {@link ClusterPrimary} once they all listen; in each worker the same
+ * call resolves to the worker's own TelnetServer.
+ */
+export async function createServer(options: ClusteredServerOptions): Promise<TelnetServer | ClusterPrimary>;
+export async function createServer(options?: ServerOptions): Promise<TelnetServer>;
+export async function createServer(options: ServerOptions | ClusteredServerOptions = {}): Promise<TelnetServer | ClusterPrimary> {
+  if ('cluster' in options && options.cluster !== undefined) {
+    const { cluster: c, ...plain } = options;
+    const role = clusterRole();
+    if (role === 'primary') return new ClusterPrimary(c, options.logger).start();
+    const server = await createServer(plain);
+    if (role === 'worker') joinCluster(server, c);
+    return server;
+  }
   const server = new TelnetServer(options);
   await server.listen();
   return server;

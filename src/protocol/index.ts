@@ -36,3 +36,4 @@ export * from './options/environ.js';
 export * from './options/charset.js';
 export * from './options/status.js';
 export * from './options/basic.js';
+export * from './proxy-header.js';

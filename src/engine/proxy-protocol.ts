@@ -119,6 +119,12 @@ export class ProxyProtocolGate {
    * socket is destroyed and `next` is never called.
    */
   accept(socket: Socket, next: (socket: Socket, info: ProxyInfo) => void): void {
+    if (socket.remoteAddress === undefined) {
+      // Reset before we saw it (a balancer's connect-only health check): nothing to refuse.
+      this.logger.debug('proxy protocol: a connection closed before it was accepted');
+      socket.destroy();
+      return;
+    }
     const via: ProxyAddress = {
       address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, family: socket.remoteFamily === 'IPv6' ? 'IPv6' : 'IPv4',
     };

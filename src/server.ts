@@ -189,7 +189,7 @@ export class TelnetServer {
 
   private accept(socket: net.Socket): void {
     const max = this.options.maxConnections ?? 10000;
-    if (this.closing || this.live.size >= max) {
+    if (this.closing || this.live.size + (this.proxy?.waiting ?? 0) >= max) {
       socket.destroy();
       return;
     }

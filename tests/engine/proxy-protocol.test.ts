@@ -146,3 +146,16 @@ t.test('without proxyProtocol a PROXY line is just Telnet data', async (t) => {
   t.match(String(await within(s.reader.readline(), 3000, 'readline')), /^PROXY TCP4/);
   t.equal(s.writer.getExtraInfo<{ address: string }>('peername')?.address, '127.0.0.1');
 });
+
+t.test('connections still waiting for their header count against maxConnections', async (t) => {
+  const server = await startServer(t, { ...quick, proxyProtocol: true, maxConnections: 2, proxyTimeout: 60000 });
+  const a = await RawPeer.connect(t, server.port);
+  const b = await RawPeer.connect(t, server.port);
+  a.write('PROX');
+  b.write('PROX');
+  await sleep(100);
+  const c = await RawPeer.connect(t, server.port);
+  await c.waitEnd(5000);
+  t.equal(a.ended || a.closed, false, 'the first two are still waiting');
+  t.equal(b.ended || b.closed, false);
+});

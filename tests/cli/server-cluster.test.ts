@@ -68,3 +68,11 @@ t.test('--proxy-from without --proxy-protocol is a usage error', async (t) => {
   t.equal(r.status, 1);
   t.match(r.stderr, /--proxy-from needs --proxy-protocol/);
 });
+
+t.test('--help lists --workers, --proxy-protocol and --proxy-from', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const { SERVER_CLI } = await import('./helpers.js');
+  const r = spawnSync(process.execPath, [SERVER_CLI, '--help'], { encoding: 'utf8', timeout: 20000 });
+  t.equal(r.status, 0);
+  for (const flag of ['--workers <n>', '--proxy-protocol', '--proxy-from <addrs>']) t.match(r.stdout, flag);
+});

@@ -2,8 +2,8 @@
  * The server of the server.async.cluster benchmarks (child process):
  *   node cluster-server.js WORKERS
  * createServer({ cluster: WORKERS }) with the rr shell: "> " first, then
- * "pong\r\n> " for every line. The primary prints the port on stdout and
- * drains on SIGTERM.
+ * "pong\r\n> " for every line. The primary prints `PORT PID,PID,...` (its
+ * own pid, then the workers') on stdout and drains on SIGTERM.
  */
 import { ClusterPrimary } from '../../src/cluster.js';
 import { createServer } from '../../src/server.js';
@@ -24,6 +24,6 @@ const server = await createServer({
   },
 });
 if (server instanceof ClusterPrimary) {
-  process.stdout.write(`${server.port}\n`);
+  process.stdout.write(`${server.port} ${[process.pid, ...server.workerStatus.map((w) => w.pid)].join(',')}\n`);
   process.on('SIGTERM', () => { server.close(200); void server.waitClosed().then(() => process.exit(0)); });
 }

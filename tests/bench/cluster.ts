@@ -10,8 +10,11 @@
  *
  * Clients are raw sockets in this process (cheap next to a Telnet
  * engine), so most of the CPU goes to the server processes; on a 2-core
- * box the clients still take part of a core, which caps the ratio.
+ * box the clients still take part of a core, which caps the ratio. Each
+ * measurement also notes the server side's CPU per unit of work (primary
+ * and workers, from /proc), which stays comparable on a loaded box.
  */
+import { readFileSync } from 'node:fs';
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -22,18 +25,33 @@ const SECONDS = Number(process.env.BENCH_CLUSTER_SECONDS ?? 3);
 const CONNECT_LOOPS = 16;
 const RR_CONNECTIONS = 32;
 
-async function startCluster(workers: number): Promise<{ proc: ChildProcess; port: number }> {
+async function startCluster(workers: number): Promise<{ proc: ChildProcess; port: number; pids: number[] }> {
   const proc = spawn(process.execPath, [SERVER, String(workers)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
+  const [port, pids] = await new Promise<[number, number[]]>((resolve, reject) => {
     let buf = '';
     proc.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
-      const m = /^(\d+)\n/.exec(buf);
-      if (m !== null) resolve(Number(m[1]));
+      const m = /^(\d+) ([\d,]+)\n/.exec(buf);
+      if (m !== null) resolve([Number(m[1]), m[2]!.split(',').map(Number)]);
     });
     proc.once('exit', (code) => reject(new Error(`cluster server exited (${code}) before listening`)));
   });
-  return { proc, port };
+  return { proc, port, pids };
+}
+
+/** CPU ms (user + system) of these processes so far, from /proc (null where there is none). */
+function procCpuMs(pids: number[]): number | null {
+  let ticks = 0;
+  try {
+    for (const pid of pids) {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
+    }
+  } catch {
+    return null;
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
 }
 
 async function stopCluster(proc: ChildProcess): Promise<void> {
@@ -86,11 +104,12 @@ async function rrConnection(port: number, until: number): Promise<number> {
 }
 
 async function measure(kind: 'connect' | 'rr', workers: number): Promise<number> {
-  const { proc, port } = await startCluster(workers);
+  const { proc, port, pids } = await startCluster(workers);
   try {
     // Warm every worker's JIT a little before the timed part.
     await Promise.all(Array.from({ length: 8 }, () => connectLoop(port, Date.now() + 300)));
     const c0 = cpuMs();
+    const s0 = procCpuMs(pids);
     const t0 = Date.now();
     const until = t0 + SECONDS * 1000;
     const counts = kind === 'connect'
@@ -99,7 +118,10 @@ async function measure(kind: 'connect' | 'rr', workers: number): Promise<number>
     const secs = (Date.now() - t0) / 1000;
     const total = counts.reduce((a, b) => a + b, 0);
     const rate = total / secs;
-    note(`server.async.cluster.${kind} ${workers} worker(s): ${Math.round(rate)}/s, client CPU ${((cpuMs() - c0) / total * 1000).toFixed(1)} us per ${kind === 'rr' ? 'round trip' : 'connection'}`);
+    const s1 = procCpuMs(pids);
+    const server = s0 === null || s1 === null ? '?' : ((s1 - s0) / total * 1000).toFixed(1);
+    note(`server.async.cluster.${kind} ${workers} worker(s): ${Math.round(rate)}/s; CPU us per ${kind === 'rr' ? 'round trip' : 'connection'}: ` +
+      `server ${server}, client ${((cpuMs() - c0) / total * 1000).toFixed(1)}`);
     return rate;
   } finally {
     await stopCluster(proc);

@@ -142,12 +142,22 @@ export class ProxyProtocolGate {
       socket.off('error', onError);
       this.pending.delete(socket);
     };
+    // A v2 header announces its length: gather that much before parsing again, so a peer
+    // sending 64 KiB one byte at a time costs one copy, not one per byte.
+    let parts: Buffer[] = [];
+    let have = 0;
+    let need = 0;
     const onData = (chunk: Buffer): void => {
-      got = got.length === 0 ? chunk : Buffer.concat([got, chunk]);
+      parts.push(chunk);
+      have += chunk.length;
+      if (have < need) return;
+      got = parts.length === 1 ? parts[0]! : Buffer.concat(parts, have);
+      parts = [got];
       const r = parseProxyHeader(got);
       if (r.state === 'incomplete') {
         // The parser refuses v1 past 107 bytes; v2 is bounded by its 16-bit length.
-        if (got.length > PROXY_V2_MAX) { done(); this.refuse(socket, ProxyRefusal.TOO_LONG, `${who}: PROXY header too long`); }
+        if (got.length > PROXY_V2_MAX) { done(); this.refuse(socket, ProxyRefusal.TOO_LONG, `${who}: PROXY header too long`); return; }
+        if (got.length >= 16 && got[0] === 0x0d) need = 16 + got.readUInt16BE(14);
         return;
       }
       done();

@@ -159,3 +159,26 @@ t.test('connections still waiting for their header count against maxConnections'
   t.equal(a.ended || a.closed, false, 'the first two are still waiting');
   t.equal(b.ended || b.closed, false);
 });
+
+t.test('a v2 header with 64 KiB of TLVs in 1,000-byte pieces, then data', async (t) => {
+  const server = await startServer(t, { ...quick, proxyProtocol: true, proxyTimeout: 20000 });
+  const accepted = server.waitForClient();
+  const peer = await RawPeer.connect(t, server.port);
+  const tlvLen = 0xffff - 12 - 3;
+  const head = Buffer.alloc(16 + 0xffff);
+  PROXY_V2_SIGNATURE.copy(head, 0);
+  head.set([0x21, 0x11, 0xff, 0xff], 12);
+  head.set([203, 0, 113, 77, 127, 0, 0, 1], 16);
+  head.writeUInt16BE(7777, 24); head.writeUInt16BE(23, 26);
+  head[28] = 0xe1; head.writeUInt16BE(tlvLen, 29);
+  const all = Buffer.concat([head, Buffer.from('after\r\n')]);
+  for (let off = 0; off < all.length; off += 1000) {
+    peer.write(all.subarray(off, off + 1000));
+    if (off % 16000 === 0) await sleep(1);
+  }
+  const s = await within(accepted, 10000, 'server side');
+  t.same(s.writer.getExtraInfo('peername'), { address: '203.0.113.77', port: 7777, family: 'IPv4' });
+  const tlvs = s.writer.getExtraInfo<{ tlvs: Array<{ type: number; value: Buffer }> }>('proxy')?.tlvs ?? [];
+  t.same(tlvs.map((x) => [x.type, x.value.length]), [[0xe1, tlvLen]]);
+  t.match(String(await within(s.reader.readline(), 3000, 'readline')), /^after/);
+});

@@ -13,12 +13,14 @@
  * (`Error: <msg>`), 1 with usage on bad arguments.
  */
 import { Command, Option } from 'commander';
-import { DEFAULT_HOST, DEFAULT_PORT, type Shell, type TelnetServer, createServer } from '../src/server.js';
+import { DEFAULT_HOST, DEFAULT_PORT, type ServerOptions, type Shell, type TelnetServer, createServer } from '../src/server.js';
 import { LOG_LEVELS, type LogLevel, type Logger } from '../src/engine/logger.js';
 import { telsh } from '../src/shells/telsh.js';
 import { makePtyShell, resolveProgram } from '../src/shells/pty-shell.js';
 import { ConnectionCounter, guardShell } from '../src/shells/guard-shells.js';
 import { builtinShell } from './builtin-shells.js';
+import { ClusterPrimary } from '../src/cluster.js';
+import { servePrimary, workerLogger } from './server-cluster.js';
 import {
   count, encodingArg, impliesBinary, loadShell, logLevel, makeCliLogger, portParser, seconds, splitAtDoubleDash,
 } from './cli-common.js';
@@ -40,6 +42,9 @@ interface ServerCliOptions extends ServerTlsFlags {
   logfile?: string;
   statusInterval: number;
   compression?: boolean;
+  proxyProtocol: boolean;
+  proxyFrom?: string[];
+  workers: number;
 }
 
 function buildProgram(): Command {
@@ -63,6 +68,10 @@ function buildProgram(): Command {
     .option('--timeout <seconds>', 'idle disconnect (0 disables)', seconds, 300)
     .option('--connect-maxwait <seconds>', 'longest negotiation before the shell starts', seconds, 1.5)
     .option('--status-interval <seconds>', 'log connected clients when they change, this often (0 disables)', seconds, 20)
+    .option('--proxy-protocol', 'expect a PROXY protocol v1/v2 header (HAProxy send-proxy) first on each connection', false)
+    .option('--proxy-from <addrs>', 'with --proxy-protocol: addresses/CIDRs allowed to connect, comma-separated (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)])
+    .option('--workers <n>', 'serve with N worker processes sharing the port (node:cluster; 0: this process alone)', count, 0)
     .option('--loglevel <level>', `${LOG_LEVELS.join(', ')}; trace adds a hexdump of every byte each way`, logLevel, 'info')
     .option('--logfile <path>', 'append the log to this file instead of stderr')
     .showHelpAfterError()
@@ -105,6 +114,7 @@ async function main(): Promise<void> {
   const o = program.opts<ServerCliOptions>();
 
   if (o.shell !== undefined && o.ptyExec !== undefined) program.error('error: --shell and --pty-exec cannot be used together');
+  if (o.proxyFrom !== undefined && !o.proxyProtocol) program.error('error: --proxy-from needs --proxy-protocol');
   if (ptyArgs !== null && o.ptyExec === undefined) program.error('error: arguments after "--" are for --pty-exec PROGRAM');
   let programPath: string | null = null;
   if (o.ptyExec !== undefined) {
@@ -116,7 +126,7 @@ async function main(): Promise<void> {
   let tlsOptions: ReturnType<typeof serverTlsOptions> = {};
   try { tlsOptions = serverTlsOptions(o); } catch (err) { program.error(`error: ${(err as Error).message}`); }
 
-  const logger = makeCliLogger(o.loglevel, o.logfile);
+  const logger = workerLogger(makeCliLogger(o.loglevel, o.logfile));
   const encoding = o.encoding;
   const forceBinary = o.forceBinary || impliesBinary(encoding);
 
@@ -142,12 +152,19 @@ async function main(): Promise<void> {
     return p;
   };
 
-  const server = await createServer({
+  const options: ServerOptions = {
     host, port, shell: tracked, encoding, forceBinary, logger,
     timeout: o.timeout * 1000, connectMaxwait: o.connectMaxwait * 1000,
     lineMode: o.lineMode, neverSendGa: o.neverSendGa, traceBytes: o.loglevel === 'trace', ...tlsOptions,
     ...(o.compression === undefined ? {} : { compression: o.compression }),
-  });
+    ...(o.proxyProtocol ? { proxyProtocol: true, proxyFrom: o.proxyFrom } : {}),
+  };
+  const started = o.workers > 0 ? await createServer({ ...options, cluster: o.workers }) : await createServer(options);
+  if (started instanceof ClusterPrimary) {
+    servePrimary(started, logger, o.statusInterval * 1000);
+    return;
+  }
+  const server = started;
   const a = server.address;
   logger.info(`Server ready on ${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}${tlsOptions.tls === undefined ? '' : tlsOptions.tlsAuto !== undefined ? ' (TLS and plain)' : ' (TLS)'}`);
   const status = o.statusInterval > 0 ? startStatusLogger(server, logger, o.statusInterval * 1000) : null;

@@ -9,7 +9,11 @@
  */
 export * from './protocol/index.js';
 export { createServer, TelnetServer, DEFAULT_HOST, DEFAULT_PORT, TIMEOUT_MESSAGE } from './server.js';
-export type { ServerOptions, Shell, TelnetStreams } from './server.js';
+export type { ServerOptions, ClusteredServerOptions, Shell, TelnetStreams } from './server.js';
+export { ClusterPrimary } from './cluster.js';
+export type { ClusterOptions, WorkerStatus } from './cluster.js';
+export { ProxyRefusal } from './engine/proxy-protocol.js';
+export type { ProxyInfo } from './engine/proxy-protocol.js';
 export { openConnection, DEFAULT_LOCALE } from './client.js';
 export type { ClientOptions } from './client.js';
 export { TelnetTlsError, DEFAULT_TLS_AUTO_WAIT, DEFAULT_TLS_HANDSHAKE_TIMEOUT } from './engine/tls.js';

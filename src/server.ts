@@ -14,6 +14,8 @@ import { type NegotiationOutcome, ServerNegotiation } from './engine/negotiation
 import type { TelnetReader } from './engine/reader.js';
 import type { TelnetWriter } from './engine/writer.js';
 import { type TlsServerOptions, TlsServerLayer, recordTlsInfo } from './engine/tls.js';
+import { type ClusterOptions, ClusterPrimary, clusterRole, joinCluster } from './cluster.js';
+import { type ProxyInfo, type ProxyProtocolOptions, ProxyProtocolGate } from './engine/proxy-protocol.js';
 
 /** A connection's two halves, as handed to shells. */
 export interface TelnetStreams {
@@ -45,6 +47,17 @@ export interface ServerOptions extends EngineOptions, TlsServerOptions {
   /** listen() backlog (default 511). */
   backlog?: number;
   /**
+   * Expect a PROXY protocol v1/v2 header (from HAProxy, nginx, a cloud load
+   * balancer) first on every connection: the real client becomes
+   * `peername`; the header is the `proxy` extra info. See also `proxyFrom`
+   * and `proxyTimeout` (engine/proxy-protocol.ts).
+   */
+  proxyProtocol?: boolean;
+  /** With `proxyProtocol`: addresses/CIDRs allowed to connect (default any). */
+  proxyFrom?: ProxyProtocolOptions['proxyFrom'];
+  /** With `proxyProtocol`: ms a connection has to send its header (default 5,000). */
+  proxyTimeout?: number;
+  /**
    * @internal The blocking API's engine host: supplies each connection's
    * data sink (a shared-memory ring) instead of a reader.
    */
@@ -74,6 +87,8 @@ export class TelnetServer {
   private graceTimer: NodeJS.Timeout | null = null;
   /** The TLS step between accept and attach (null: plain). */
   private readonly tls: TlsServerLayer | null;
+  /** Reads the PROXY header before a connection starts (`proxyProtocol`). */
+  private readonly proxy: ProxyProtocolGate | null = null;
 
   /** Built once and shared by every connection (per-connection copies cost memory). */
   private readonly engineOptions: EngineOptions;
@@ -84,9 +99,11 @@ export class TelnetServer {
     this.options = Object.freeze({ ...options });
     const {
       host: _h, port: _p, shell: _s, timeout: _t, connectMaxwait: _c, lineMode: _l, maxConnections: _m, backlog: _b,
-      neverSendGa: _n, sinkFactory: _sf, onNegotiated: _on, tls: _tls, tlsAuto: _ta, tlsHandshakeTimeout: _tht, ...engine
+      neverSendGa: _n, sinkFactory: _sf, onNegotiated: _on, tls: _tls, tlsAuto: _ta, tlsHandshakeTimeout: _tht,
+      proxyProtocol: _pp, proxyFrom: _pf, proxyTimeout: _pt, ...engine
     } = this.options;
     this.tls = TlsServerLayer.fromOptions(this.options, this.options.logger ?? silentLogger);
+    if (options.proxyProtocol === true) this.proxy = new ProxyProtocolGate(options);
     this.engineOptions = Object.freeze(engine);
     this.sessionOptions = sessionOptionsFor('server', engine);
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
@@ -149,6 +166,7 @@ export class TelnetServer {
     if (this.closing) return;
     this.closing = true;
     this.server.close();
+    this.proxy?.close();
     for (const w of this.readyWaiters.splice(0)) w.reject(new TelnetClosedError('Server closed'));
     this.tls?.closeAll();
     for (const c of this.live) c.writer.close();
@@ -179,22 +197,27 @@ export class TelnetServer {
   /** A TCP connection arrived: prepare its socket (TLS / tls-auto), then attach. */
   private accept(socket: net.Socket): void {
     const max = this.options.maxConnections ?? 10000;
-    if (this.closing || this.live.size + (this.tls?.pendingCount ?? 0) >= max) {
+    if (this.closing || this.live.size + (this.proxy?.waiting ?? 0) + (this.tls?.pendingCount ?? 0) >= max) {
       socket.destroy();
       return;
     }
-    if (this.tls !== null) this.tls.prepare(socket, this.attachPrepared);
-    else this.attachSocket(socket);
+    // The PROXY header comes first on the wire, then TLS (or tls-auto's peek).
+    if (this.proxy !== null) this.proxy.accept(socket, (s, info) => { if (!this.closing) this.prepare(s, info); else s.destroy(); });
+    else this.prepare(socket, null);
   }
 
-  /** A socket out of the TLS step (handshake done, or a plain tls-auto client). */
-  private readonly attachPrepared = (socket: net.Socket): void => {
-    if (this.closing) { socket.destroy(); return; }
-    this.attachSocket(socket);
-  };
+  /** After the PROXY header (if any): the TLS step, then attach. */
+  private prepare(socket: net.Socket, proxied: ProxyInfo | null): void {
+    if (this.tls === null) { this.attachSocket(socket, proxied); return; }
+    if (proxied !== null) socket.resume();
+    this.tls.prepare(socket, (s) => {
+      if (this.closing) { s.destroy(); return; }
+      this.attachSocket(s, proxied);
+    });
+  }
 
   /** Start the engine connection on a ready socket. */
-  private attachSocket(socket: net.Socket): void {
+  private attachSocket(socket: net.Socket, proxied: ProxyInfo | null): void {
     const { timeout = 300000, connectMaxwait = 4000, lineMode = false, neverSendGa = false } = this.options;
     const custom = this.options.sinkFactory?.(this.options.encoding ?? 'utf8');
     const conn = new EngineConnection('server', this.engineOptions, this.sessionOptions, custom?.sink);
@@ -204,7 +227,14 @@ export class TelnetServer {
     conn.closeHook = this.connectionClosed;
     conn.attach(socket);
     if (this.tls !== null) recordTlsInfo(conn.extra, socket);
-    conn.logger.info(`connection from ${socket.remoteAddress}:${socket.remotePort}`);
+    if (proxied === null) conn.logger.info(`connection from ${socket.remoteAddress}:${socket.remotePort}`);
+    else {
+      conn.extra.set('proxy', proxied);
+      if (proxied.source !== null) conn.extra.set('peername', proxied.source);
+      const from = proxied.source === null ? `${proxied.command === 'local' ? 'LOCAL' : 'UNKNOWN'} ${socket.remoteAddress}:${socket.remotePort}` : `${proxied.source.address}:${proxied.source.port}`;
+      conn.logger.info(`connection from ${from} (PROXY v${proxied.version} via ${proxied.via.address}:${proxied.via.port})`);
+      socket.resume();
+    }
     if (timeout > 0) conn.setIdleTimeout(timeout, idleTimeout);
     const neg = new ServerNegotiation(conn, { lineMode, maxwait: connectMaxwait });
     neg.start();
@@ -238,8 +268,29 @@ function idleTimeout(conn: EngineConnection): void {
   conn.writer.close();
 }
 
-/** Create a Telnet server and start listening. */
-export async function createServer(options: ServerOptions = {}): Promise<TelnetServer> {
+/** {@link createServer} options with `cluster`: N worker processes share the port (see cluster.ts). */
+export interface ClusteredServerOptions extends ServerOptions {
+  /** Worker processes (node:cluster), or their options; the primary gets a {@link ClusterPrimary}. */
+  cluster: number | ClusterOptions;
+}
+
+/**
+ * Create a Telnet server and start listening. With `cluster`, the primary
+ * process forks that many workers running the same script and resolves to
+ * a {@link ClusterPrimary} once they all listen; in each worker the same
+ * call resolves to the worker's own TelnetServer.
+ */
+export async function createServer(options: ClusteredServerOptions): Promise<TelnetServer | ClusterPrimary>;
+export async function createServer(options?: ServerOptions): Promise<TelnetServer>;
+export async function createServer(options: ServerOptions | ClusteredServerOptions = {}): Promise<TelnetServer | ClusterPrimary> {
+  if ('cluster' in options && options.cluster !== undefined) {
+    const { cluster: c, ...plain } = options;
+    const role = clusterRole();
+    if (role === 'primary') return new ClusterPrimary(c, options.logger).start();
+    const server = await createServer(plain);
+    if (role === 'worker') joinCluster(server, c);
+    return server;
+  }
   const server = new TelnetServer(options);
   await server.listen();
   return server;

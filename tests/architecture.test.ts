@@ -22,7 +22,7 @@ export function layerOf(rel: string): number | null {
     [/^src\/protocol\//, 0],
     [/^src\/encodings\//, 1],
     [/^src\/engine\//, 2],
-    [/^src\/(client|server|client-shell)\.ts$/, 3],
+    [/^src\/(client|server|client-shell|cluster)\.ts$/, 3],
     [/^src\/(shells|fingerprint|web|relay)\//, 4],
     [/^src\/index\.ts$/, 5],
     [/^src\/bridge\//, 6],
@@ -95,6 +95,7 @@ t.test('the checker sees what it must', (t) => {
     ['./a.js', '../b.js', './c.js', './d.js', 'node:net']);
   t.equal(layerOf('src/protocol/options/naws.ts'), 0);
   t.equal(layerOf('src/engine/tls.ts'), 2);
+  t.equal(layerOf('src/cluster.ts'), 3);
   t.equal(layerOf('src/sync/core.ts'), 7);
   t.equal(layerOf('bin/examples/x.ts'), 10);
   t.equal(layerOf('tests/x.ts'), null);

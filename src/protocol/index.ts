@@ -39,3 +39,4 @@ export * from './options/basic.js';
 export * from './options/gmcp.js';
 export * from './options/msdp.js';
 export * from './options/mssp.js';
+export * from './proxy-header.js';

@@ -12,7 +12,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { TelnetConnection } from '../../src/sync/index.js';
-import { bulkBenchmark } from './bulk-async.js';
+import { type Received, bulkBenchmark, cpuSince } from './bulk-async.js';
 import type { Benchmark } from './harness.js';
 
 const RR_SERVER = fileURLToPath(new URL('./rr-server.js', import.meta.url));
@@ -77,11 +77,12 @@ export function blockingRoundTrips(port: number, count: number): number {
   return rate;
 }
 
-/** Read one transfer to EOF with TelnetConnection.read; returns [units, ms]. */
-function blockingReceive(port: number, text: boolean): [number, number] {
+/** Read one transfer to EOF with TelnetConnection.read (CPU: every thread of this process, the engine's too). */
+function blockingReceive(port: number, text: boolean): Received {
   const c = new TelnetConnection<string | Buffer>('127.0.0.1', port, { encoding: text ? 'utf8' : false, timeout: 30000, connectMaxwait: 1000 });
   c.connect();
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   let n = 0;
   for (;;) {
     let chunk: string | Buffer;
@@ -94,8 +95,9 @@ function blockingReceive(port: number, text: boolean): [number, number] {
     n += chunk.length;
   }
   const ms = performance.now() - t0;
+  const cpuMs = cpuSince(c0);
   c.close();
-  return [n, ms];
+  return [n, ms, cpuMs];
 }
 
 function rr(): Benchmark {

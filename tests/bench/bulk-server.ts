@@ -5,7 +5,8 @@
  *   node bulk-server.js raw|telnet ascii|binary BYTES
  *
  * prints the listening port, then sends BYTES of payload to every
- * connection (64 KiB writes, honouring backpressure) and closes it.
+ * connection (64 KiB writes, honouring backpressure) and closes it, and
+ * prints `cpu MS` (this process's CPU time for that transfer).
  */
 import net from 'node:net';
 import { createServer } from '../../src/server.js';
@@ -37,9 +38,12 @@ function payload(): Buffer {
 const data = payload();
 
 async function pump(write: (b: Buffer) => boolean, drain: () => Promise<void>): Promise<void> {
+  const c0 = process.cpuUsage();
   for (let off = 0; off < data.length; off += CHUNK) {
     if (!write(data.subarray(off, off + CHUNK))) await drain();
   }
+  const c = process.cpuUsage(c0);
+  process.stdout.write(`cpu ${(c.user + c.system) / 1000}\n`);
 }
 
 if (mode === 'raw') {

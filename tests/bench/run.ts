@@ -22,6 +22,7 @@ const MODULES: readonly string[] = [
   './web.js',
   './mccp.js',
   './tls.js',
+  './cluster.js',
 ];
 
 async function load(): Promise<Benchmark[]> {

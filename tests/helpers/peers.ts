@@ -72,7 +72,7 @@ export function peersInstalled(): boolean {
 /** The peers the interop tests know how to find. */
 export type PeerName =
   | 'inetutils-telnet' | 'inetutils-telnetd' | 'telnet-ssl' | 'tt++' | 'busybox-telnet'
-  | 'busybox-telnetd' | 'tcpserver' | 'socat' | 'python3-telnetlib' | 'wat2wasm';
+  | 'busybox-telnetd' | 'tcpserver' | 'socat' | 'python3-telnetlib' | 'wat2wasm' | 'haproxy';
 
 /** A located peer: `path` is null when missing; `skip` is the tap skip reason, or false. */
 export interface Peer {
@@ -136,6 +136,9 @@ function locate(name: PeerName): { path: string | null; why: string } {
       return { path: onPath('tcpserver'), why: 'tcpserver not found (apt-get install ucspi-tcp)' };
     case 'socat':
       return { path: onPath('socat'), why: 'socat not found (apt-get install socat)' };
+    case 'haproxy':
+      // Not a Telnet peer: the load balancer that sends PROXY headers (tests/interop/haproxy.test.ts).
+      return { path: onPath('haproxy', ['/usr/sbin']), why: 'haproxy not found (apt-get install haproxy)' };
     case 'wat2wasm':
       // Not a peer: wabt's assembler, to check the embedded IAC escaper against its source.
       return { path: onPath('wat2wasm'), why: 'wat2wasm not found (apt-get install wabt)' };

@@ -1,0 +1,29 @@
+/**
+ * The server of the server.async.cluster benchmarks (child process):
+ *   node cluster-server.js WORKERS
+ * createServer({ cluster: WORKERS }) with the rr shell: "> " first, then
+ * "pong\r\n> " for every line. The primary prints `PORT PID,PID,...` (its
+ * own pid, then the workers') on stdout and drains on SIGTERM.
+ */
+import { ClusterPrimary } from '../../src/cluster.js';
+import { createServer } from '../../src/server.js';
+
+const workers = Number(process.argv[2] ?? 1);
+const PROMPT = Buffer.from('> ');
+const REPLY = Buffer.from('pong\r\n> ');
+
+const server = await createServer({
+  host: '127.0.0.1', port: 0, encoding: false, connectMaxwait: 50, timeout: 0, maxConnections: 20000, cluster: workers,
+  shell: async (reader, writer) => {
+    writer.write(PROMPT);
+    for (;;) {
+      const line = await reader.readline();
+      if (line.length === 0) return;
+      writer.write(REPLY);
+    }
+  },
+});
+if (server instanceof ClusterPrimary) {
+  process.stdout.write(`${server.port} ${[process.pid, ...server.workerStatus.map((w) => w.pid)].join(',')}\n`);
+  process.on('SIGTERM', () => { server.close(200); void server.waitClosed().then(() => process.exit(0)); });
+}

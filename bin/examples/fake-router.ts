@@ -90,15 +90,16 @@ export function fakeRouter(options: FakeRouterOptions = {}): (reader: TelnetRead
       if (username !== null) {
         writer.write('\r\nUser Access Verification\r\n\r\n');
         let ok = false;
+        writer.write('Username: ');
         for (let tries = 0; tries < 3 && !ok; tries++) {
-          writer.write('Username: ');
           const u = await line();
           if (u === null) return;
           writer.write('Password: ');
           const p = await line(false);
           if (p === null) return;
           ok = u === username && p === password;
-          if (!ok) writer.write('% Login invalid\r\n\r\n');
+          // The failure and the next prompt in one write, as devices send them (one packet).
+          if (!ok) writer.write(`% Login invalid\r\n\r\n${tries < 2 ? 'Username: ' : ''}`);
         }
         if (!ok) return;
       }

@@ -65,47 +65,56 @@ export function fakeRouter(options: FakeRouterOptions = {}): (reader: TelnetRead
     let host = options.hostname ?? 'Router';
     let pageLength = options.pageLength ?? 20;
     let config = false;
+    // What the router says is collected and written in one piece before it waits for input, as a
+    // device's CLI usually answers (echo, output and prompt in one packet).
+    let pending = '';
+    const say = (text: string): void => { pending += text; };
+    const flush = (): void => {
+      if (pending.length > 0) writer.write(pending);
+      pending = '';
+    };
     const line = async (echo = true): Promise<string | null> => {
+      flush();
       const got = await reader.readline();
       if (got === '') return null;
       const text = got.replace(/[\r\n\0]+$/, '');
-      if (echo) writer.write(`${text}\r\n`);
-      else writer.write('\r\n');
+      say(echo ? `${text}\r\n` : '\r\n');
       return text;
     };
-    const print = (lines: string[]): void => { writer.write(lines.map((l) => `${l}\r\n`).join('')); };
+    const print = (lines: string[]): void => { say(lines.map((l) => `${l}\r\n`).join('')); };
     const paged = async (lines: string[]): Promise<void> => {
       if (pageLength <= 0) return print(lines);
       for (let i = 0; i < lines.length; i += pageLength) {
         print(lines.slice(i, i + pageLength));
         if (i + pageLength >= lines.length) break;
-        writer.write(' --More-- ');
+        say(' --More-- ');
+        flush();
         const key = await reader.read(1);
         if (key === '') return;
-        writer.write(ERASE);
+        say(ERASE);
         if (key === 'q') return;
       }
     };
     try {
       if (username !== null) {
-        writer.write('\r\nUser Access Verification\r\n\r\n');
+        say('\r\nUser Access Verification\r\n\r\n');
         let ok = false;
-        writer.write('Username: ');
+        say('Username: ');
         for (let tries = 0; tries < 3 && !ok; tries++) {
           const u = await line();
           if (u === null) return;
-          writer.write('Password: ');
+          say('Password: ');
           const p = await line(false);
           if (p === null) return;
           ok = u === username && p === password;
           // The failure and the next prompt in one write, as devices send them (one packet).
-          if (!ok) writer.write(`% Login invalid\r\n\r\n${tries < 2 ? 'Username: ' : ''}`);
+          if (!ok) say(`% Login invalid\r\n\r\n${tries < 2 ? 'Username: ' : ''}`);
         }
         if (!ok) return;
       }
-      writer.write('\r\n');
+      say('\r\n');
       for (;;) {
-        writer.write(config ? `${host}(config)#` : `${host}#`);
+        say(config ? `${host}(config)#` : `${host}#`);
         const cmd = await line();
         if (cmd === null) return;
         const words = cmd.trim().split(/\s+/);
@@ -126,11 +135,12 @@ export function fakeRouter(options: FakeRouterOptions = {}): (reader: TelnetRead
         else if (verb === 'show running-config') await paged(runningConfig(host));
         else if (words[0] === 'terminal' && words[1] === 'length') pageLength = Number(words[2] ?? 20) || 0;
         else if (verb === 'configure terminal') { print(['Enter configuration commands, one per line.  End with CNTL/Z.']); config = true; }
-        else if (words[0] === 'slow') { await new Promise((r) => setTimeout(r, Number(words[1] ?? 1000))); print(['done']); }
+        else if (words[0] === 'slow') { flush(); await new Promise((r) => setTimeout(r, Number(words[1] ?? 1000))); print(['done']); }
         else if (words[0] === 'echo') print([cmd.trim().slice(5)]);
         else print(['                ^', "% Invalid input detected at '^' marker.", '']);
       }
     } finally {
+      flush();
       writer.close();
     }
   };

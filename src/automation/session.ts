@@ -109,36 +109,40 @@ export class Session {
     const st = this.st;
     const ms = timeout ?? st.timeout;
     const deadline = st.deadline(timeout);
-    for (;;) {
-      const a = step.advance(st.buffer, st.eof);
-      if (st.apply(a)) {
-        if (a.send !== null) this.write(a.send);
-        if (a.done) return a.value as R;
-        continue;
-      }
-      if (st.eof) throw st.closed(step, what);
-      const left = deadline - Date.now();
-      if (left <= 0 || !(await this.pull(left))) throw st.timedOut(step, what, ms);
-    }
-  }
-
-  /** Wait up to `ms` for input; false on timeout. */
-  private async pull(ms: number): Promise<boolean> {
-    this.pending ??= this.reader.read(READ_SIZE) as Promise<string>;
-    const p = this.pending;
+    // One timer per call, made only when the call has to wait.
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<null>((resolve) => { timer = setTimeout(resolve, ms, null); });
+    let late: Promise<null> | null = null;
     try {
-      const got = await Promise.race([p, late]);
-      if (got === null) return false;
-      this.pending = null;
-      this.st.ingest(got);
-      return true;
-    } catch (err) {
-      this.pending = null;
-      throw err;
+      for (;;) {
+        const a = step.advance(st.buffer, st.eof);
+        if (st.apply(a)) {
+          if (a.send !== null) this.write(a.send);
+          if (a.done) return a.value as R;
+          continue;
+        }
+        if (st.eof) throw st.closed(step, what);
+        if (this.pending === null && this.reader.buffered > 0) {
+          st.ingest(await (this.reader.read(READ_SIZE) as Promise<string>));
+          continue;
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) throw st.timedOut(step, what, ms);
+        late ??= new Promise<null>((resolve) => { timer = setTimeout(resolve, left, null); });
+        // A read left pending by a timeout is taken over here: nothing it brings is lost.
+        this.pending ??= this.reader.read(READ_SIZE) as Promise<string>;
+        let got: string | null;
+        try {
+          got = await Promise.race([this.pending, late]);
+        } catch (err) {
+          this.pending = null;
+          throw err;
+        }
+        if (got === null) throw st.timedOut(step, what, ms);
+        this.pending = null;
+        st.ingest(got);
+      }
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
     }
   }
 }

@@ -19,6 +19,7 @@ const MODULES: readonly string[] = [
   './blocking-server.js',
   './miniboa.js',
   './hop.js',
+  './exec.js',
 ];
 
 async function load(): Promise<Benchmark[]> {

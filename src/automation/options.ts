@@ -26,7 +26,12 @@ export interface SessionOptions {
   stripAnsi?: boolean;
   /** How output is split into lines (default null: CR LF, LF or LF CR). */
   irs?: LineSeparator;
-  /** What ends a command or a credential (default `\r\n`, Telnet's end of line). */
+  /**
+   * What ends a command or a credential (default `\n`). Not CR LF: once
+   * BINARY is agreed a telnetd hands CR LF to its pty unchanged, which reads
+   * it as two Enters (two prompts, and exec would fall one prompt behind);
+   * a lone LF is one Enter for a pty, for routers' CLIs and in NVT mode alike.
+   */
   ors?: string;
   /** How many echoed lines exec drops: `'auto'` (default) drops the first line when it ends with the command. */
   echo?: 'auto' | number;
@@ -88,7 +93,7 @@ export class SessionState {
     this.timeout = o.timeout ?? DEFAULT_TIMEOUT;
     this.pager = o.pager ?? {};
     this.irs = o.irs ?? null;
-    this.ors = o.ors ?? '\r\n';
+    this.ors = o.ors ?? '\n';
     this.echo = o.echo ?? 'auto';
     this.ansi = o.stripAnsi === true ? new AnsiStripper() : null;
     this.transcript = o.transcript ?? null;

@@ -37,7 +37,7 @@ t.test('async Session', async (t) => {
   t.equal((err as SessionTimeoutError).partial, 'slow 1500\r\n');
   t.equal(await s.waitFor(PROMPT, { timeout: 10000 }), 'done\r\nedge1#');
   t.equal(await s.send('echo hi', { waitFor: PROMPT }), 'echo hi\r\nhi\r\nedge1#');
-  t.ok(log.some((l) => l === 'send:admin\r\n'));
+  t.ok(log.some((l) => l === 'send:admin\n'));
   t.ok(log.some((l) => l.startsWith('recv:') && l.includes('User Access Verification')));
 });
 

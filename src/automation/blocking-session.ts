@@ -22,7 +22,7 @@ export class BlockingSession {
 
   /** Connect a `TelnetConnection` (blocking) and wrap it. */
   static connect(host: string, port = 23, options: SessionOptions & TelnetConnectionOptions = {}): BlockingSession {
-    const { prompt, pager, stripAnsi, irs, ors, echo, transcript, ...conn } = options;
+    const { prompt, pager, stripAnsi, irs, ors, echo, transcript, limit: sessionLimit, ...conn } = options;
     const c = new TelnetConnection<string>(host, port, { ...conn, timeout: options.timeout ?? 10_000 });
     c.connect();
     const o: SessionOptions = {};
@@ -34,6 +34,7 @@ export class BlockingSession {
     if (ors !== undefined) o.ors = ors;
     if (echo !== undefined) o.echo = echo;
     if (transcript !== undefined) o.transcript = transcript;
+    if (sessionLimit !== undefined) o.limit = sessionLimit;
     return new BlockingSession(c, o);
   }
 
@@ -106,6 +107,7 @@ export class BlockingSession {
         continue;
       }
       if (st.eof) throw st.closed(step, what);
+      st.checkLimit(step, what);
       const left = deadline - Date.now();
       if (left <= 0) throw st.timedOut(step, what, ms);
       try {

@@ -7,7 +7,7 @@
 export { Session } from './session.js';
 export { BlockingSession } from './blocking-session.js';
 export {
-  SessionTimeoutError, DEFAULT_PROMPT, DEFAULT_TIMEOUT,
+  SessionTimeoutError, SessionLimitError, DEFAULT_PROMPT, DEFAULT_TIMEOUT, DEFAULT_LIMIT,
 } from './options.js';
 export type { SessionOptions, ExecOptions, SendOptions, TranscriptSink } from './options.js';
 export {
@@ -15,6 +15,6 @@ export {
 } from './steps.js';
 export type { ExecResult, LoginOptions, LoginResult, PagerOptions, Step, StepAction, ExecStepOptions } from './steps.js';
 export {
-  AnsiStripper, stripAnsi, cleanOutput, renderLine, splitLines, findPattern, findFirst, stripPagerErase, DEFAULT_PAGER_PATTERNS,
+  AnsiStripper, LineScanner, isSingleLine, stripAnsi, cleanOutput, renderLine, splitLines, findPattern, findFirst, stripPagerErase, DEFAULT_PAGER_PATTERNS,
 } from './text.js';
 export type { Pattern, LineSeparator, Found } from './text.js';

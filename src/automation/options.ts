@@ -4,7 +4,7 @@
  * transcript, and applying a step's action. Only the waiting differs
  * between the two (await vs block), so that is all each session writes.
  */
-import { TelnetClosedError, TelnetTimeoutError } from '../protocol/errors.js';
+import { TelnetClosedError, TelnetLimitError, TelnetTimeoutError } from '../protocol/errors.js';
 import {
   DEFAULT_FAILED_LOGIN, DEFAULT_LOGIN_PROMPT, DEFAULT_PASSWORD_PROMPT, ExecStep, type ExecResult, type LoginOptions,
   LoginStep, type PagerOptions, type Step, type StepAction, WaitForStep,
@@ -37,6 +37,8 @@ export interface SessionOptions {
   echo?: 'auto' | number;
   /** Record the conversation. */
   transcript?: TranscriptSink;
+  /** At most this many units of unconsumed input while a call waits (default 8 Mi); past it, `SessionLimitError`. */
+  limit?: number;
 }
 
 /** Options of one exec call. */
@@ -74,6 +76,19 @@ export class SessionTimeoutError extends TelnetTimeoutError {
   }
 }
 
+/** A call's input grew past the session's `limit` without a match; `partial` holds it (it left the buffer). */
+export class SessionLimitError extends TelnetLimitError {
+  readonly partial: string;
+
+  constructor(message: string, partial: string) {
+    super(message);
+    this.partial = partial;
+  }
+}
+
+/** The default `limit` (units). */
+export const DEFAULT_LIMIT = 8 * 1024 * 1024;
+
 /** The state and rules both sessions share. */
 export class SessionState {
   prompt: Pattern;
@@ -82,6 +97,7 @@ export class SessionState {
   readonly irs: LineSeparator;
   readonly ors: string;
   readonly echo: 'auto' | number;
+  readonly limit: number;
   /** Received text not yet used by any call. */
   buffer = '';
   eof = false;
@@ -95,6 +111,7 @@ export class SessionState {
     this.irs = o.irs ?? null;
     this.ors = o.ors ?? '\n';
     this.echo = o.echo ?? 'auto';
+    this.limit = o.limit ?? DEFAULT_LIMIT;
     this.ansi = o.stripAnsi === true ? new AnsiStripper() : null;
     this.transcript = o.transcript ?? null;
   }
@@ -135,6 +152,14 @@ export class SessionState {
     const partial = step.partial(this.buffer);
     this.buffer = '';
     return new SessionTimeoutError(`${what}: no ${step.waitingFor} within ${ms} ms`, partial);
+  }
+
+  /** Throws {@link SessionLimitError} when the buffer is past the limit. */
+  checkLimit(step: Step<unknown>, what: string): void {
+    if (this.buffer.length <= this.limit) return;
+    const partial = step.partial(this.buffer);
+    this.buffer = '';
+    throw new SessionLimitError(`${what}: no ${step.waitingFor} within ${this.limit} units`, partial);
   }
 
   closed(step: Step<unknown>, what: string): TelnetClosedError {

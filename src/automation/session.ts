@@ -29,7 +29,7 @@ export class Session {
 
   /** Connect with `openConnection` and wrap the connection. */
   static async connect(host: string, port = 23, options: SessionOptions & ClientOptions = {}): Promise<Session> {
-    const { prompt, timeout, pager, stripAnsi, irs, ors, echo, transcript, ...client } = options;
+    const { prompt, timeout, pager, stripAnsi, irs, ors, echo, transcript, limit, ...client } = options;
     const { reader, writer } = await openConnection(host, port, { connectTimeout: timeout ?? 10_000, ...client });
     const o: SessionOptions = {};
     if (prompt !== undefined) o.prompt = prompt;
@@ -40,6 +40,7 @@ export class Session {
     if (ors !== undefined) o.ors = ors;
     if (echo !== undefined) o.echo = echo;
     if (transcript !== undefined) o.transcript = transcript;
+    if (limit !== undefined) o.limit = limit;
     return new Session(reader, writer, o);
   }
 
@@ -121,6 +122,7 @@ export class Session {
           continue;
         }
         if (st.eof) throw st.closed(step, what);
+        st.checkLimit(step, what);
         if (this.pending === null && this.reader.buffered > 0) {
           st.ingest(await (this.reader.read(READ_SIZE) as Promise<string>));
           continue;

@@ -13,7 +13,9 @@
  * it had collected, so a timeout loses nothing.
  */
 import { TelnetError } from '../protocol/errors.js';
-import { DEFAULT_PAGER_PATTERNS, type LineSeparator, type Pattern, cleanOutput, findFirst, findPattern, stripPagerErase } from './text.js';
+import {
+  DEFAULT_PAGER_PATTERNS, LineScanner, type LineSeparator, type Pattern, cleanOutput, findFirst, findPattern, stripPagerErase,
+} from './text.js';
 
 /** What a step wants done after looking at the buffer. */
 export interface StepAction<R> {
@@ -59,14 +61,19 @@ export interface PagerOptions {
 /** Wait for a pattern: the value is everything up to and including the match. */
 export class WaitForStep implements Step<{ text: string; match: string }> {
   readonly waitingFor: string;
+  private readonly scan: LineScanner;
 
   constructor(private readonly pattern: Pattern) {
     this.waitingFor = describe(pattern);
+    this.scan = new LineScanner([pattern]);
   }
 
   advance(buffer: string, _eof = false): StepAction<{ text: string; match: string }> {
-    const f = findPattern(buffer, this.pattern);
-    if (f === null) return WAIT;
+    const f = findPattern(buffer, this.pattern, this.scan.from);
+    if (f === null) {
+      this.scan.noMatch(buffer);
+      return WAIT;
+    }
     return { consume: f.end, send: null, done: true, value: { text: buffer.slice(0, f.end), match: f.text } };
   }
 
@@ -110,12 +117,14 @@ export class ExecStep implements Step<ExecResult> {
   private readonly pagerPatterns: ReadonlyArray<Pattern>;
   private readonly answer: string;
   private readonly maxPages: number;
+  private readonly scan: LineScanner;
 
   constructor(private readonly command: string, private readonly opts: ExecStepOptions) {
     this.waitingFor = `the prompt ${describe(opts.prompt)}`;
     this.pagerPatterns = opts.pager === false ? [] : opts.pager.patterns ?? DEFAULT_PAGER_PATTERNS;
     this.answer = opts.pager === false ? ' ' : opts.pager.answer ?? ' ';
     this.maxPages = opts.pager === false ? 0 : opts.pager.maxPages ?? 10_000;
+    this.scan = new LineScanner([opts.prompt, ...this.pagerPatterns]);
   }
 
   advance(buffer: string, _eof = false): StepAction<ExecResult> {
@@ -124,22 +133,29 @@ export class ExecStep implements Step<ExecResult> {
       this.afterPager = false;
       const rest = stripPagerErase(buffer);
       skipped = buffer.length - rest.length;
-      if (skipped > 0) return { consume: skipped, send: null, done: false };
+      if (skipped > 0) {
+        this.scan.consumed(skipped);
+        return { consume: skipped, send: null, done: false };
+      }
     }
-    const prompt = findPattern(buffer, this.opts.prompt);
-    const hay = prompt === null ? buffer : buffer.slice(0, prompt.index);
-    if (this.pages < this.maxPages && this.pagerPatterns.length > 0) {
-      const pager = findFirst(hay, this.pagerPatterns);
+    const from = this.scan.from;
+    const prompt = findPattern(buffer, this.opts.prompt, from);
+    if (prompt === null && this.pages < this.maxPages && this.pagerPatterns.length > 0) {
+      const pager = findFirst(buffer, this.pagerPatterns, from);
       // A pager prompt is the last thing before the device waits: it ends the buffer (or is followed
       // only by what the device sent once answered). Text such as "--more" inside a line is not one.
-      if (pager !== null && (prompt !== null ? false : /^[ \t\x08]*$/.test(buffer.slice(pager.end)))) {
+      if (pager !== null && /^[ \t\x08]*$/.test(buffer.slice(pager.end))) {
         this.collected += buffer.slice(0, pager.index);
         this.pages++;
         this.afterPager = true;
+        this.scan.consumed(pager.end);
         return { consume: pager.end, send: this.answer, done: false };
       }
     }
-    if (prompt === null) return WAIT;
+    if (prompt === null) {
+      this.scan.noMatch(buffer);
+      return WAIT;
+    }
     this.collected += buffer.slice(0, prompt.index);
     const output = cleanOutput(this.collected, this.command, { irs: this.opts.irs, echo: this.opts.echo });
     return {

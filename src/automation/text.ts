@@ -43,14 +43,60 @@ export function findPattern(text: string, pattern: Pattern, from = 0): Found | n
 }
 
 /** The earliest match among `patterns` (ties go to the lower index), with its index. */
-export function findFirst(text: string, patterns: ReadonlyArray<Pattern | null | undefined>): (Found & { which: number }) | null {
+export function findFirst(text: string, patterns: ReadonlyArray<Pattern | null | undefined>, from = 0): (Found & { which: number }) | null {
   let best: (Found & { which: number }) | null = null;
   patterns.forEach((p, which) => {
     if (p === null || p === undefined) return;
-    const f = findPattern(text, p);
+    const f = findPattern(text, p, from);
     if (f !== null && (best === null || f.index < best.index)) best = { ...f, which };
   });
   return best;
+}
+
+/**
+ * True when no match of `pattern` can contain a line break, and matching it
+ * from the start of a line gives the same result as from the start of the
+ * text. Such patterns need only be searched in lines not searched before.
+ * Conservative: anything that might match a newline (`\s`, `[^...]`, `.`
+ * with the `s` flag, `\n`, ...) or a `^` without the `m` flag says no.
+ */
+export function isSingleLine(pattern: Pattern): boolean {
+  if (typeof pattern === 'string') return !pattern.includes('\n');
+  const src = pattern.source;
+  if (/\\[nrsSWDvfxupP0cR]|\[\^/.test(src)) return false;
+  if (pattern.flags.includes('s') && src.includes('.')) return false;
+  if (!pattern.flags.includes('m') && src.includes('^')) return false;
+  return true;
+}
+
+/**
+ * Searches a growing buffer without rescanning: lines already searched
+ * (everything before the last line break seen) are skipped for patterns
+ * that cannot span lines ({@link isSingleLine}); others are searched from
+ * the start each time.
+ */
+export class LineScanner {
+  private searched = 0;
+  private readonly incremental: boolean;
+
+  constructor(patterns: ReadonlyArray<Pattern | null | undefined>) {
+    this.incremental = patterns.every((p) => p === null || p === undefined || isSingleLine(p));
+  }
+
+  /** Where searching may start. */
+  get from(): number {
+    return this.incremental ? this.searched : 0;
+  }
+
+  /** Nothing matched in `buffer`: its complete lines need no second look. */
+  noMatch(buffer: string): void {
+    if (this.incremental) this.searched = buffer.lastIndexOf('\n') + 1;
+  }
+
+  /** `n` units were consumed from the front of the buffer. */
+  consumed(n: number): void {
+    this.searched = Math.max(0, this.searched - n);
+  }
 }
 
 // ------------------------------------------------------------------ ANSI

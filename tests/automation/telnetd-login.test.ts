@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
 import { BlockingSession, LoginFailedError, Session } from '../../src/automation/index.js';
+import { Telnet } from '../../compat/telnet-client.js';
 import { freePort, killAll, needPeer, peer, peerTestOptions, spawnPeer, waitListening } from '../helpers/peers.js';
 
 t.teardown(() => killAll());
@@ -100,6 +101,16 @@ for (const [name, start, peers] of SERVERS) {
     s.login({ username: USER, password: PASSWORD });
     t.equal(s.exec('id -un'), USER);
     t.equal(s.exec('seq 3'), '1\n2\n3');
+  });
+
+  t.test(`${name}: the telnet-client drop-in logs in and runs a command`, opts, async (t) => {
+    makeUser();
+    const port = await start(t);
+    if (port === null) return;
+    const c = new Telnet();
+    t.teardown(() => c.destroy());
+    await c.connect({ host: '127.0.0.1', port, username: USER, password: PASSWORD, shellPrompt: PROMPT, timeout: 30000, execTimeout: 30000 });
+    t.equal(await c.exec('id -un'), `${USER}\n`, "telnet-client's result: the prompt line left empty");
   });
 
   t.test(`${name}: a wrong password is a LoginFailedError`, opts, async (t) => {

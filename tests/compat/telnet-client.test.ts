@@ -169,6 +169,21 @@ for (const [impl, Telnet] of IMPLS) {
 
   // ---------------------------------------------------------------- deliberate differences
 
+  t.test(`${impl}: a refused connection rejects and emits error`, async (t) => {
+    const srv = net.createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => srv.close(() => r()));
+    const c = new Telnet();
+    const errors: unknown[] = [];
+    c.on('error', (e: unknown) => errors.push(e));
+    const err = await c.connect({ host: '127.0.0.1', port, timeout: 5000 }).catch((e: unknown) => e) as { code?: string; message: string };
+    t.equal(errors.length, 1, 'one error event');
+    t.equal(errors[0], err, 'the same error');
+    // telnet-client hands out the socket's error; ours is a TelnetError with a stable code.
+    t.equal(err.code, impl === 'npm' ? 'ECONNREFUSED' : 'ERR_TELNET_CONNECTION_REFUSED');
+  });
+
   t.test(`${impl}: IAC in the middle of a chunk, and a data byte 0xFF`, async (t) => {
     // "hello " IAC WILL ECHO "w" IAC IAC "rld\r\n"
     const { port } = await rawServer(t, Buffer.from([...Buffer.from('hello '), 255, 251, 1, 0x77, 255, 255, ...Buffer.from('rld\r\n')]), { close: true });

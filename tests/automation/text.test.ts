@@ -60,3 +60,17 @@ t.test('LoginStep: answers prompts, refuses to loop', async (t) => {
   t.match(done.value?.banner, /Welcome/);
   t.equal(new WaitForStep('x').advance('abxcd', false).consume, 3);
 });
+
+t.test('default pager patterns: the usual shapes, only when the device waits at them', async (t) => {
+  for (const pager of [' --More-- ', '-- More --', '---- More ----', '---(more 45%)---', 'Press any key to continue', '--more--']) {
+    const step = new ExecStep('cmd', { prompt: /R#$/, pager: {}, irs: null, echo: 'auto' });
+    const a = step.advance(`cmd\r\nout\r\n${pager}`, false);
+    t.equal(a.send, ' ', `answered ${JSON.stringify(pager)}`);
+    const done = step.advance('rest\r\nR#', false);
+    t.equal(done.value?.output, 'out\nrest', `output around ${JSON.stringify(pager)}`);
+  }
+  const inLine = new ExecStep('cmd', { prompt: /R#$/, pager: {}, irs: null, echo: 'auto' });
+  t.equal(inLine.advance('cmd\r\nuse --more-- for paging\r\n', false).send, null, 'pager text inside output is not a pager');
+  const off = new ExecStep('cmd', { prompt: /R#$/, pager: false, irs: null, echo: 'auto' });
+  t.equal(off.advance('cmd\r\nout\r\n --More-- ', false).send, null, 'pager: false');
+});

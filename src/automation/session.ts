@@ -131,7 +131,12 @@ export class Session {
         if (left <= 0) throw st.timedOut(step, what, ms);
         late ??= new Promise<null>((resolve) => { timer = setTimeout(resolve, left, null); });
         // A read left pending by a timeout is taken over here: nothing it brings is lost.
-        this.pending ??= this.reader.read(READ_SIZE) as Promise<string>;
+        if (this.pending === null) {
+          this.pending = this.reader.read(READ_SIZE) as Promise<string>;
+          // Left pending by a timeout, it may fail before the next call looks at it: that must not be
+          // an unhandled rejection (the next call still sees the failure through the race).
+          this.pending.catch(() => undefined);
+        }
         let got: string | null;
         try {
           got = await Promise.race([this.pending, late]);

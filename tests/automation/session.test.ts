@@ -31,11 +31,12 @@ t.test('async Session', async (t) => {
   t.equal((await s.execFull('hostname edge1')).prompt, 'edge1(config)#');
   t.equal((await s.execFull('end')).prompt, 'edge1#');
   // A slow command times out with what arrived; the session goes on.
-  const err = await s.exec('slow 1500', { timeout: 300 }).catch((e: unknown) => e);
+  // Generous numbers: the echo comes at once, the answer only after 4 s (the box may be loaded).
+  const err = await s.exec('slow 4000', { timeout: 1500 }).catch((e: unknown) => e);
   t.type(err, SessionTimeoutError);
   t.equal((err as SessionTimeoutError).code, 'ERR_TELNET_TIMEOUT');
-  t.equal((err as SessionTimeoutError).partial, 'slow 1500\r\n');
-  t.equal(await s.waitFor(PROMPT, { timeout: 10000 }), 'done\r\nedge1#');
+  t.equal((err as SessionTimeoutError).partial, 'slow 4000\r\n');
+  t.equal(await s.waitFor(PROMPT, { timeout: 20000 }), 'done\r\nedge1#');
   t.equal(await s.send('echo hi', { waitFor: PROMPT }), 'echo hi\r\nhi\r\nedge1#');
   t.ok(log.some((l) => l === 'send:admin\n'));
   t.ok(log.some((l) => l.startsWith('recv:') && l.includes('User Access Verification')));
@@ -66,10 +67,10 @@ t.test('BlockingSession: same dialogue, blocking', async (t) => {
   t.equal(s.execFull('configure terminal').prompt, 'Router(config)#');
   t.equal(s.execFull('end').prompt, 'Router#');
   let err: unknown;
-  try { s.exec('slow 1500', { timeout: 300 }); } catch (e) { err = e; }
+  try { s.exec('slow 4000', { timeout: 1500 }); } catch (e) { err = e; }
   t.type(err, SessionTimeoutError);
-  t.equal((err as SessionTimeoutError).partial, 'slow 1500\r\n');
-  t.equal(s.waitFor(PROMPT, { timeout: 10000 }), 'done\r\nRouter#');
+  t.equal((err as SessionTimeoutError).partial, 'slow 4000\r\n');
+  t.equal(s.waitFor(PROMPT, { timeout: 20000 }), 'done\r\nRouter#');
   let failed: unknown;
   const s2 = BlockingSession.connect('127.0.0.1', port, { prompt: PROMPT, timeout: 15000 });
   try { s2.login({ username: 'x', password: 'y' }); } catch (e) { failed = e; }

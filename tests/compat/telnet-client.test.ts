@@ -102,7 +102,7 @@ for (const [impl, Telnet] of IMPLS) {
     const c = new Telnet();
     let failed = '';
     c.on('failedlogin', (text: string) => { failed = text; });
-    const err = await c.connect({ ...ROUTER, host: '127.0.0.1', port, password: 'wrong', timeout: 1000 }).catch((e: Error) => e);
+    const err = await c.connect({ ...ROUTER, host: '127.0.0.1', port, password: 'wrong', timeout: 3000 }).catch((e: Error) => e);
     if (impl === 'npm') {
       // The failure arrives with the next "Username:" in one packet; telnet-client sees the login prompt
       // first, will not answer it twice, and waits for its timeout.
@@ -129,7 +129,7 @@ for (const [impl, Telnet] of IMPLS) {
     await c.connect({ ...ROUTER, host: '127.0.0.1', port });
     const got = await c.send('echo hello', { waitFor: /Router#/ });
     t.match(got, /hello\r\nRouter#$/);
-    const all = await c.send('show clock', { sendTimeout: 300 });
+    const all = await c.send('show clock', { sendTimeout: 1500 });
     t.match(all, /^show clock\r\n\*12:00:00\.000 UTC Mon Dec 7 2026\r\nRouter#$/);
     const none = await c.write('', { sendTimeout: 200 }).catch((e: Error) => e);
     t.equal((none as Error).message, 'response not received');
@@ -161,7 +161,7 @@ for (const [impl, Telnet] of IMPLS) {
     const c = new Telnet();
     let timeouts = 0;
     c.on('timeout', () => { timeouts++; });
-    await c.connect({ ...ROUTER, host: '127.0.0.1', port, timeout: 300 });
+    await c.connect({ ...ROUTER, host: '127.0.0.1', port, timeout: 1000 });
     await until(() => timeouts > 0, 5000, 'timeout event');
     t.ok(timeouts >= 1);
     await c.destroy();

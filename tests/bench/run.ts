@@ -23,6 +23,7 @@ const MODULES: readonly string[] = [
   './mccp.js',
   './tls.js',
   './cluster.js',
+  './exec.js',
 ];
 
 async function load(): Promise<Benchmark[]> {

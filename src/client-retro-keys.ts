@@ -16,8 +16,9 @@
  *
  * `ansiKeys` (`--ansi-keys`) leaves the escape sequences alone; `asciiEol`
  * (`--ascii-eol`) sends CR and LF as themselves instead of the ATASCII end
- * of line. Translated keys are sent as raw bytes; everything else is text
- * for the codec (so a typed `a` still becomes PETSCII 0x41).
+ * of line. Translated keys, and control characters (ESC, ^A, ...), are
+ * sent as raw bytes; everything else is text for the codec (so a typed `a`
+ * still becomes PETSCII 0x41).
  *
  * A sequence split between reads waits in the filter; a lone ESC is let go
  * after `ESCDELAY` ms (environment, default 350, as telnetlib3 and curses).
@@ -94,6 +95,19 @@ export class RetroKeyFilter {
     this.prefixes = prefixes;
   }
 
+  /**
+   * The board byte for one input byte, or undefined for text. Control
+   * characters the table does not list (ESC, ^A, ...) go as they are: the
+   * codec could not encode most of them (ATASCII has glyphs there), and the
+   * machines' own keyboards send these codes for those keys. CR and LF stay
+   * text unless listed: the codec makes them its end of line.
+   */
+  private byteKey(b: number): number | undefined {
+    const mapped = this.bytes.get(b);
+    if (mapped !== undefined) return mapped;
+    return (b < 0x20 && b !== 0x0d && b !== 0x0a) || b === 0x7f ? b : undefined;
+  }
+
   /** True while a partial escape sequence waits for more input (start the ESC delay). */
   get pending(): boolean {
     return this.held.length > 0;
@@ -126,7 +140,7 @@ export class RetroKeyFilter {
         this.held = Buffer.from(buf.subarray(i));
         return out;
       }
-      const mapped = this.bytes.get(buf[i]!);
+      const mapped = this.byteKey(buf[i]!);
       if (mapped !== undefined) {
         flushText(i);
         pushRaw(out, mapped);
@@ -145,7 +159,7 @@ export class RetroKeyFilter {
     const out: KeyPiece[] = [];
     let from = 0;
     for (let i = 0; i < held.length; i++) {
-      const mapped = this.bytes.get(held[i]!);
+      const mapped = this.byteKey(held[i]!);
       if (mapped === undefined) continue;
       if (i > from) out.push({ text: held.subarray(from, i) });
       pushRaw(out, mapped);

@@ -39,16 +39,17 @@ t.test('a sequence split between reads waits; a lone ESC goes on flush', async (
   t.same(feed(f, 'A'), [['raw', '1c']], 'completed across three reads');
   t.notOk(f.pending);
   t.same(feed(f, '\x1b'), []);
-  t.same(show(f.flush()), [['text', '\x1b']], 'ESC alone after the delay');
-  t.same(feed(f, '\x1b[Z'), [['text', '\x1b[Z']], 'an unknown sequence passes as text');
+  t.same(show(f.flush()), [['raw', '1b']], 'ESC alone after the delay, as a raw byte');
+  t.same(feed(f, '\x1b[Z'), [['raw', '1b'], ['text', '[Z']], 'an unknown sequence passes (ESC raw: ATASCII has a glyph at 0x1B)');
   t.same(feed(f, '\x1b[3'), []);
-  t.same(show(f.flush()), [['text', '\x1b[3']]);
-  t.same(feed(f, '\x1b\r'), [['text', '\x1b'], ['raw', '9b']], 'ESC then Enter');
+  t.same(show(f.flush()), [['raw', '1b'], ['text', '[3']]);
+  t.same(feed(f, '\x1b\r'), [['raw', '1b9b']], 'ESC then Enter');
+  t.same(feed(f, '\x01z'), [['raw', '01'], ['text', 'z']], 'control characters go raw (Atari Ctrl+A graphics)');
 });
 
 t.test('--ansi-keys leaves sequences alone; --ascii-eol keeps CR/LF', async (t) => {
   const ansi = new RetroKeyFilter('atascii', { ansiKeys: true });
-  t.same(feed(ansi, '\x1b[A\r'), [['text', '\x1b[A'], ['raw', '9b']]);
+  t.same(feed(ansi, '\x1b[A\r'), [['raw', '1b'], ['text', '[A'], ['raw', '9b']]);
   t.notOk(ansi.pending, 'nothing is held without sequences');
   const eol = new RetroKeyFilter('atascii', { asciiEol: true });
   t.same(feed(eol, 'ok\r\n\x1b[B'), [['text', 'ok'], ['raw', '0d0a1d']], 'CR LF as ASCII, raw past the codec');

@@ -24,11 +24,10 @@
  * built from iconv-lite on first use (~40 ms).
  */
 import iconv from 'iconv-lite';
-import os from 'node:os';
 import { TelnetEncodingError } from '../protocol/errors.js';
+import { scratchUnits, units } from './charmap.js';
 import type { ErrorMode, RetroCodec, StreamDecoder, StreamEncoder } from './types.js';
 
-const LITTLE_ENDIAN = os.endianness() === 'LE';
 const TRAILS = 157; // 0x40-0x7E (63) and 0xA1-0xFE (94)
 
 /** Index of a trail byte in a row of the pair table, or -1. */
@@ -91,12 +90,6 @@ function buildTables(): Big5Tables {
   return { pairs, cp437, toBig5, toCp437 };
 }
 
-function units(u16: Uint16Array, n: number): string {
-  if (LITTLE_ENDIAN) return Buffer.from(u16.buffer, u16.byteOffset, n * 2).toString('utf16le');
-  let s = '';
-  for (let i = 0; i < n; i += 8192) s += String.fromCharCode(...u16.subarray(i, Math.min(n, i + 8192)));
-  return s;
-}
 
 /** The streaming decoder; holds at most one pending lead byte. */
 export class Big5BbsDecoder implements StreamDecoder {
@@ -107,7 +100,7 @@ export class Big5BbsDecoder implements StreamDecoder {
     const n = buf.length;
     if (n === 0) return { text: '', bad: false };
     const { pairs, cp437 } = this.t;
-    const out = new Uint16Array(n + 1);
+    const out = scratchUnits(n + 1);
     let j = 0;
     let i = 0;
     let lead = this.pending;

@@ -35,6 +35,8 @@ class Tables {
   readonly first = new Uint16Array(256);
   /** Second unit (astral code points only), else 0. */
   readonly second = new Uint16Array(256);
+  /** `first | second << 16` of each byte. */
+  readonly packed = new Uint32Array(256);
   readonly bmpOnly: boolean;
   /** Byte of each BMP code point, -1 when none. */
   readonly reverse = new Int16Array(0x10000).fill(-1);
@@ -57,12 +59,31 @@ class Tables {
         if (this.reverse[cp] === -1) this.reverse[cp] = b;
       }
     }
+    for (let b = 0; b < 256; b++) this.packed[b] = (this.first[b]! | (this.second[b]! << 16)) >>> 0;
     this.bmpOnly = bmp;
     this.lossless = new Set(table).size === 256;
   }
 }
 
-function units(u16: Uint16Array, n: number): string {
+/**
+ * One scratch array for every decode: decoding is synchronous and the
+ * string is copied out of it, so no chunk allocates (or zero-fills) its own.
+ */
+let scratch = new Uint16Array(2 * 65536);
+
+/** The scratch array grows to this many units at most; larger decodes get an array of their own. */
+const SCRATCH_MAX = 4 * 65536;
+
+/** A scratch array at least `n` units long. */
+export function scratchUnits(n: number): Uint16Array {
+  if (n <= scratch.length) return scratch;
+  if (n > SCRATCH_MAX) return new Uint16Array(n);
+  scratch = new Uint16Array(SCRATCH_MAX);
+  return scratch;
+}
+
+/** The first `n` units of `u16` as a string. */
+export function units(u16: Uint16Array, n: number): string {
   if (LITTLE_ENDIAN) return Buffer.from(u16.buffer, u16.byteOffset, n * 2).toString('utf16le');
   let s = '';
   for (let i = 0; i < n; i += 8192) s += String.fromCharCode(...u16.subarray(i, Math.min(n, i + 8192)));
@@ -75,18 +96,18 @@ function decodeWith(t: Tables, buf: Uint8Array): string {
   if (n === 0) return '';
   const first = t.first;
   if (t.bmpOnly) {
-    const out = new Uint16Array(n);
+    const out = scratchUnits(n);
     for (let i = 0; i < n; i++) out[i] = first[buf[i]!]!;
     return units(out, n);
   }
-  const second = t.second;
-  const out = new Uint16Array(n * 2);
+  // Both units of a byte in one load: low half first, high half second (0 for BMP).
+  const packed = t.packed;
+  const out = scratchUnits(n * 2);
   let j = 0;
   for (let i = 0; i < n; i++) {
-    const b = buf[i]!;
-    out[j++] = first[b]!;
-    const lo = second[b]!;
-    if (lo !== 0) out[j++] = lo;
+    const v = packed[buf[i]!]!;
+    out[j++] = v;
+    if (v > 0xffff) out[j++] = v >>> 16;
   }
   return units(out, j);
 }

@@ -19,6 +19,7 @@ const MODULES: readonly string[] = [
   './blocking-server.js',
   './miniboa.js',
   './hop.js',
+  './decode-retro.js',
 ];
 
 async function load(): Promise<Benchmark[]> {

@@ -25,3 +25,6 @@ export { silentLogger, hexdump, makeLogger, LOG_LEVELS } from './engine/logger.j
 export type { EncodingErrors } from './engine/encoding.js';
 export { encodingFromLang, isEncodingSupported, normalizeEncoding } from './engine/encoding.js';
 export { telsh } from './shells/telsh.js';
+export { ATARIST, ATASCII, BIG5BBS, PETSCII, RETRO_CODECS, lookupRetroCodec } from './encodings/index.js';
+export type { ErrorMode, RetroCodec, StreamDecoder, StreamEncoder } from './encodings/index.js';
+export { SYNCTERM_FONT_ENCODINGS } from './encodings/syncterm-fonts.js';

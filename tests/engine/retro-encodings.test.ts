@@ -112,3 +112,30 @@ t.test('big5bbs over a connection: a lead byte split between TCP chunks is kept'
   board.write(Buffer.from([0xda, 0xb0, 0x1b, 0x5b, 0x6d]));
   t.equal(await readText(c.reader, 6), 'A\u5922\u2591\x1b[m');
 });
+
+t.test('CHARSET: a board offering atascii gets ACCEPTED atascii from a client set to it', async (t) => {
+  let board!: net.Socket;
+  let got = Buffer.alloc(0);
+  const { port } = await rawServer(t, (sock) => {
+    board = sock;
+    sock.on('data', (d: Buffer) => { got = Buffer.concat([got, d]); });
+    sock.write(Buffer.from([0xff, 0xfd, 42])); // IAC DO CHARSET
+  });
+  const c = await connect(t, port, { encoding: 'atari_8bit', connectMaxwait: 300 });
+  await until(() => got.includes(Buffer.from([0xff, 0xfb, 42])), 3000, 'WILL CHARSET');
+  board.write(Buffer.concat([Buffer.from([0xff, 0xfa, 42, 1]), Buffer.from(';utf-8;ATASCII', 'latin1'), Buffer.from([0xff, 0xf0])]));
+  const accepted = Buffer.concat([Buffer.from([0xff, 0xfa, 42, 2]), Buffer.from('ATASCII', 'latin1'), Buffer.from([0xff, 0xf0])]);
+  await until(() => got.includes(accepted), 3000, 'ACCEPTED ATASCII');
+  await until(() => c.writer.outgoingEncoding === 'atascii', 3000, 'atascii in force');
+  t.equal(c.writer.getExtraInfo('charset'), 'atascii');
+});
+
+t.test('writer.writeRaw sends bytes past the codec on a text connection (IAC doubled)', async (t) => {
+  let got = Buffer.alloc(0);
+  const { port } = await rawServer(t, (sock) => { sock.on('data', (d: Buffer) => { got = Buffer.concat([got, d]); }); });
+  const c = await connect(t, port, { encoding: 'petscii', forceBinary: true, connectMaxwait: 100 });
+  t.ok(c.writer.writeRaw(Buffer.from([0x91, 0xff, 0x41])));
+  c.writer.write('A');
+  await until(() => got.includes(Buffer.from([0x91, 0xff, 0xff, 0x41, 0xc1])), 3000, 'raw bytes, then encoded text');
+  t.throws(() => c.writer.writeRaw('x' as unknown as Buffer), /Buffer/);
+});

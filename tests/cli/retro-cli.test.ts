@@ -144,3 +144,13 @@ t.test('in a terminal: --ansi-keys and --ascii-eol on ATASCII, and a PETSCII boa
   tp.keys('Enter');
   await tp.expect(/EXIT=0/, STEP, 'quit');
 });
+
+t.test('server CLI --pty-exec for an ATASCII client: the child speaks UTF-8, the client gets ATASCII', async (t) => {
+  const { port } = await startServer(t, ['--encoding', 'atascii', '--pty-exec', '/bin/sh', '--', '-c',
+    'printf "LANG=%s\\n" "$LANG"; printf "\\342\\227\\217\\n"; sleep 0.5']);
+  const s = await openConnection('127.0.0.1', port, { encoding: 'atascii', forceBinary: true, connectMaxwait: 2000 });
+  t.teardown(() => s.writer.close());
+  const out = await readUntil(s, /\u25cf/);
+  t.match(out, /LANG=en_US\.UTF-8/, 'the child gets a UTF-8 LANG, not en_US.atascii');
+  t.match(out, /\u25cf/, 'its UTF-8 black circle reached the client as ATASCII 0x14');
+});

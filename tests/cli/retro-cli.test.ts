@@ -47,6 +47,16 @@ async function board(t: Test, greeting: Buffer): Promise<{ port: number; receive
   return { port: (server.address() as net.AddressInfo).port, received: () => Buffer.concat(chunks) };
 }
 
+t.test('client --help lists --ansi-keys and --ascii-eol; --encoding takes the retro names', async (t) => {
+  const p = node(t, CLIENT_CLI, ['--help']);
+  t.equal((await p.exited).code, 0);
+  t.match(p.stdout(), /--ansi-keys/);
+  t.match(p.stdout(), /--ascii-eol/);
+  const bad = node(t, CLIENT_CLI, ['127.0.0.1', '1', '--encoding', 'atari9bit']);
+  t.not((await bad.exited).code, 0);
+  t.match(bad.stderr(), /unknown encoding: atari9bit/);
+});
+
 t.test('server CLI --encoding atascii serves telsh as an ATASCII board', async (t) => {
   const { port } = await startServer(t, ['--encoding', 'atascii']);
   // A bare TCP peer (no negotiation, so no CHARSET to change the codec): the server's own bytes.

@@ -23,6 +23,7 @@ import {
 } from './cli-common.js';
 import { type ClientTlsFlags, addClientTlsFlags, clientTlsOption } from './cli-tls.js';
 import { TtyTerminal } from './tty-terminal.js';
+import { isRetroTerminalEncoding } from '../src/encodings/registry.js';
 
 /** Names `--send-environ` may list: the defaults, plus USER, HOME and SHELL (as telnetlib3). */
 const SENDABLE_ENVIRON = ['TERM', 'LANG', 'COLUMNS', 'LINES', 'COLORTERM', 'USER', 'HOME', 'SHELL'];
@@ -53,6 +54,8 @@ interface ClientCliOptions extends ClientTlsFlags {
   logfileMode: 'append' | 'rewrite';
   typescript?: string;
   typescriptMode: 'append' | 'rewrite';
+  ansiKeys: boolean;
+  asciiEol: boolean;
 }
 
 function speed(value: string): number {
@@ -101,6 +104,8 @@ function buildProgram(): Command {
     .option('--logfile-mode <mode>', 'append or rewrite the log file', oneOf('append', 'rewrite'), 'append')
     .option('--typescript <file>', 'record the session\'s output to FILE, like script(1)')
     .option('--typescript-mode <mode>', 'append or rewrite the typescript', oneOf('append', 'rewrite'), 'append')
+    .option('--ansi-keys', 'retro encodings: send the terminal\'s arrow/function key sequences as they are', false)
+    .option('--ascii-eol', 'retro encodings: CR/LF as ASCII, not the encoding\'s end of line (ATASCII 0x9B)', false)
     .showHelpAfterError()
     .addHelpText('after', `
 Durations are in seconds. Type ^] for the telnet> prompt (quit, send brk,
@@ -152,7 +157,10 @@ async function main(): Promise<void> {
     fs.writeSync(typescript, `Script started on ${new Date().toISOString()} [telnetlib3-client ${host} ${port}]\n`);
   }
 
+  // A SyncTERM font switch picks the codec, unless --encoding was given (telnetlib3).
+  const explicitEncoding = program.getOptionValueSource('encoding') === 'cli';
   const { reader, writer } = await openConnection(host, port, {
+    syncTermFonts: !explicitEncoding && o.encoding !== false,
     term: o.term,
     cols: size.cols,
     rows: size.rows,
@@ -182,7 +190,9 @@ async function main(): Promise<void> {
     await customShell(reader, writer);
     writer.close();
   } else {
-    const mode: ModeChoice = o.rawMode ? 'raw' : o.lineMode ? 'line' : 'auto';
+    // Atari and Commodore boards are character at a time (telnetlib3 forces raw mode).
+    const retroTerminal = o.encoding !== false && isRetroTerminalEncoding(o.encoding);
+    const mode: ModeChoice = o.rawMode || (retroTerminal && !o.lineMode) ? 'raw' : o.lineMode ? 'line' : 'auto';
     const messages = terminal.interactive
       ? (line: string) => { process.stdout.write(`${line}\r\n`); }
       : (line: string) => { process.stderr.write(`${line}\n`); };
@@ -195,6 +205,7 @@ async function main(): Promise<void> {
       message: messages,
       peer: `${host} port ${port}`,
       logger,
+      retroKeys: { ansiKeys: o.ansiKeys, asciiEol: o.asciiEol },
     });
     process.on('SIGCONT', () => handle.refresh());
     if (escape !== '') logger.debug(`escape character is ${controlName(escape)}`);

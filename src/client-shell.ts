@@ -36,6 +36,11 @@ import { TelnetEncodingError } from './protocol/errors.js';
 import { type Logger, silentLogger } from './engine/logger.js';
 import type { TelnetReader } from './engine/reader.js';
 import type { TelnetWriter } from './engine/writer.js';
+import { type KeyPiece, type RetroKeyOptions, RetroKeyFilter, escDelayMs, retroKeyboard } from './client-retro-keys.js';
+
+/** ATASCII 0x0D and 0x0A decode to these glyphs; `--ascii-eol` shows them as CR and LF. */
+const ATASCII_CR_GLYPH = /\u{1fb82}/gu;
+const ATASCII_LF_GLYPH = /\u25e3/g;
 
 /** How the local terminal is set. */
 export type LocalMode = 'line' | 'line-noecho' | 'raw' | 'raw-echo';
@@ -87,6 +92,14 @@ export interface ClientShellOptions {
   logger?: Logger;
   /** NAWS updates closer together than this are merged (default 50 ms). */
   resizeDebounceMs?: number;
+  /**
+   * Translate keys for ATASCII / PETSCII boards in raw mode (arrows,
+   * BS/DEL, Enter; see client-retro-keys.ts), following the connection's
+   * encoding as it changes; null (default) sends what is typed as text.
+   */
+  retroKeys?: RetroKeyOptions | null;
+  /** How long a lone ESC waits for the rest of a key sequence (default: `ESCDELAY` or 350 ms). */
+  escDelayMs?: number;
 }
 
 /** How the shell ended. */
@@ -160,6 +173,9 @@ class ClientShell {
   readonly ended: Promise<ClientShellEnd>;
   private readonly cleanups: Array<() => void> = [];
   private resizeTimer: NodeJS.Timeout | null = null;
+  private keyFilter: RetroKeyFilter | null = null;
+  private keyTimer: NodeJS.Timeout | null = null;
+  private readonly keyText = new StringDecoder('utf8');
 
   constructor(private readonly reader: TelnetReader<any>, private readonly writer: TelnetWriter, private readonly opts: ClientShellOptions) {
     this.term = opts.terminal;
@@ -192,6 +208,7 @@ class ClientShell {
     const end = await this.ended;
     for (const c of this.cleanups.splice(0)) c();
     if (this.resizeTimer !== null) clearTimeout(this.resizeTimer);
+    if (this.keyTimer !== null) clearTimeout(this.keyTimer);
     return end;
   }
 
@@ -226,6 +243,10 @@ class ClientShell {
 
   /** Write server text to the screen, with line ends fitted to the local mode. */
   private show(text: string): boolean {
+    if (this.opts.retroKeys?.asciiEol && this.reader.encoding === 'atascii') {
+      // --ascii-eol: the board sends ASCII CR/LF, which ATASCII decodes as glyphs.
+      text = text.replace(ATASCII_CR_GLYPH, '\r').replace(ATASCII_LF_GLYPH, '\n');
+    }
     if (!this.term.interactive) return this.term.output.write(this.writer.binary ? Buffer.from(text, 'latin1') : text);
     let out: string;
     if (this.applied !== null && isRaw(this.applied)) {
@@ -296,7 +317,47 @@ class ClientShell {
     this.writer.write(this.writer.binary ? Buffer.from(text, 'latin1') : text);
   }
 
+  /** The key filter for the connection's encoding now, or null when keys go as typed. */
+  private keys(): RetroKeyFilter | null {
+    const opts = this.opts.retroKeys;
+    const kb = opts == null ? null : retroKeyboard(this.writer.outgoingEncoding);
+    if (kb === null) return (this.keyFilter = null);
+    if (this.keyFilter?.keyboard !== kb) this.keyFilter = new RetroKeyFilter(kb, opts!);
+    return this.keyFilter;
+  }
+
+  private sendKeys(pieces: KeyPiece[], echo: boolean): void {
+    for (const p of pieces) {
+      if ('raw' in p) {
+        if (!this.writer.isClosing()) this.writer.writeRaw(p.raw);
+      } else {
+        this.sendRaw(this.keyText.write(p.text), echo);
+      }
+    }
+  }
+
+  /** Raw mode on a retro board: translate keys (client-retro-keys.ts); true when handled. */
+  private retroInput(bytes: Buffer): boolean {
+    if (!this.term.interactive || this.inMenu) return false;
+    const mode = this.applied ?? this.wanted();
+    if (!isRaw(mode)) return false;
+    const filter = this.keys();
+    if (filter === null) return false;
+    if (this.keyTimer !== null) { clearTimeout(this.keyTimer); this.keyTimer = null; }
+    const esc = this.escape === null ? -1 : bytes.indexOf(Buffer.from(this.escape, 'utf8'));
+    const echo = mode === 'raw-echo';
+    this.sendKeys(filter.feed(esc === -1 ? bytes : bytes.subarray(0, esc)), echo);
+    if (esc !== -1) {
+      this.sendKeys(filter.flush(), echo);
+      this.enterMenu();
+    } else if (filter.pending) {
+      this.keyTimer = setTimeout(() => { this.keyTimer = null; this.sendKeys(filter.flush(), echo); }, this.opts.escDelayMs ?? escDelayMs());
+    }
+    return true;
+  }
+
   private onInput(bytes: Buffer): void {
+    if (this.opts.retroKeys != null && this.retroInput(bytes)) return;
     const text = this.decoder.write(bytes);
     if (text.length === 0) return;
     if (!this.term.interactive) {

@@ -8,6 +8,7 @@ import net from 'node:net';
 import { TelnetError, TelnetTimeoutError } from './protocol/errors.js';
 import { type DataSink, type EngineOptions, EngineConnection, sessionOptionsFor } from './engine/connection.js';
 import { isEncodingSupported, normalizeEncoding } from './engine/encoding.js';
+import { watchSyncTermFonts } from './engine/font-switch.js';
 import { ClientNegotiation } from './engine/negotiation.js';
 import { connectWithStaticReads } from './engine/static-reads.js';
 import { type TlsClientOptions, recordTlsInfo, startClientTls } from './engine/tls.js';
@@ -27,6 +28,13 @@ export interface ClientOptions extends EngineOptions, TlsClientOptions {
   localAddress?: string;
   /** Address family (4 or 6), or 0 for either. */
   family?: number;
+  /**
+   * Follow SyncTERM font switches (`CSI Ps1 ; Ps2 SP D`): the encoding
+   * becomes the font's (0 cp437, 32-35 petscii, 36 atascii, ...) in both
+   * directions (default false; the client CLI turns it on unless
+   * `--encoding` is given). See engine/font-switch.ts.
+   */
+  syncTermFonts?: boolean;
 }
 
 /** The language part of the LANG the client sends (telnetlib3 `DEFAULT_LOCALE`). */
@@ -81,7 +89,7 @@ function tcpConnect(host: string, port: number, options: Pick<ClientOptions, 'co
 export async function connectEngine(host: string, port: number, options: ClientOptions = {}, sink?: DataSink): Promise<EngineConnection> {
   const {
     connectTimeout: _ct, connectMinwait = 0, connectMaxwait = 3000, shell: _sh, localAddress: _la, family: _f,
-    tls: tlsOption, tlsHandshakeTimeout, ...engine
+    tls: tlsOption, tlsHandshakeTimeout, syncTermFonts = false, ...engine
   } = options;
   const enc = engine.encoding ?? 'utf8';
   const cols = engine.cols ?? 80;
@@ -102,6 +110,7 @@ export async function connectEngine(host: string, port: number, options: ClientO
     isCharsetSupported: engine.isCharsetSupported ?? isEncodingSupported,
   };
   const conn = new EngineConnection('client', engineOptions, sessionOptionsFor('client', engineOptions), sink);
+  if (syncTermFonts && sink === undefined) watchSyncTermFonts(conn);
   const tlsWanted = tlsOption === undefined || tlsOption === false ? null : tlsOption;
   // Static reads are a net.Socket feature: a TLSSocket emits 'data' (its own buffers).
   const tcp = await tcpConnectOrFail(host, port, options, conn.sink.copiesData === true && tlsWanted === null);

@@ -33,3 +33,6 @@ export { encodingFromLang, isEncodingSupported, normalizeEncoding } from './engi
 export { telsh } from './shells/telsh.js';
 export type { MccpStats } from './engine/mccp.js';
 export { DEFAULT_MAX_INFLATE_RATIO, INFLATE_SLACK } from './engine/mccp.js';
+export { ATARIST, ATASCII, BIG5BBS, PETSCII, RETRO_CODECS, lookupRetroCodec } from './encodings/index.js';
+export type { ErrorMode, RetroCodec, StreamDecoder, StreamEncoder } from './encodings/index.js';
+export { SYNCTERM_FONT_ENCODINGS } from './encodings/syncterm-fonts.js';

@@ -1,7 +1,9 @@
 /**
  * Text codecs for the engine. UTF-8 and US-ASCII use Node's native paths
- * (the bulk-transfer hot path); every other name goes through iconv-lite,
- * which knows the code pages Telnet peers use (cp437, koi8-u, big5, ...).
+ * (the bulk-transfer hot path); the retro BBS codecs (atascii, petscii,
+ * atarist, big5bbs and their aliases) come from src/encodings; every other
+ * name goes through iconv-lite, which knows the code pages Telnet peers use
+ * (cp437, koi8-u, big5, ...).
  *
  * Decoding never throws into the engine: with `errors: 'strict'` a bad byte
  * sequence is reported to the caller of the read instead.
@@ -9,6 +11,7 @@
 import { isAscii } from 'node:buffer';
 import iconv from 'iconv-lite';
 import { TelnetEncodingError } from '../protocol/errors.js';
+import { lookupRetroCodec, retroCodecByName } from '../encodings/registry.js';
 import { Utf8Decoder } from './utf8-decoder.js';
 
 /** How to treat text that does not fit the encoding (Python's codec error handlers). */
@@ -24,6 +27,8 @@ export interface TextDecoderLike {
 
 /** The canonical lower-case name, or null when no codec knows it. */
 export function normalizeEncoding(name: string): string | null {
+  const retro = lookupRetroCodec(name);
+  if (retro !== null) return retro.name;
   const n = name.trim().toLowerCase().replace(/_/g, '-');
   if (n === 'utf8' || n === 'utf-8') return 'utf-8';
   if (n === 'ascii' || n === 'us-ascii' || n === 'ansi-x3.4-1968') return 'us-ascii';
@@ -92,6 +97,8 @@ export function makeDecoder(name: string, errors: EncodingErrors = 'replace'): T
   if (name === 'utf-8') return new Utf8Decoder(errors);
   if (name === 'us-ascii') return ASCII_DECODERS[errors] ?? new AsciiDecoder(errors);
   if (name === 'latin1') return LATIN1_DECODER;
+  const retro = retroCodecByName(name);
+  if (retro !== null) return retro.decoder(errors);
   return new IconvDecoder(name);
 }
 
@@ -121,6 +128,8 @@ export function encodeText(text: string, name: string, errors: EncodingErrors = 
     const g = new RegExp(bad.source, 'gu');
     return Buffer.from(text.replace(g, errors === 'ignore' ? '' : '?'), 'latin1');
   }
+  const retro = retroCodecByName(name);
+  if (retro !== null) return retro.encode(text, errors);
   const out = iconv.encode(text, name);
   if (errors !== 'replace' && out.includes(0x3f) && !text.includes('?')) {
     if (errors === 'strict') throw new TelnetEncodingError(`text is not ${name}: ${JSON.stringify(text.slice(0, 40))}`);

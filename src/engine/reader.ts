@@ -60,6 +60,7 @@ export class TelnetReader<T extends Unit = Unit> {
   private busy = false;
   private paused = false;
   private swallowLf = false;
+  private inspector: ((data: Buffer, feed: (part: Buffer, asLatin1?: boolean) => void) => void) | null = null;
 
   constructor(options: ReaderOptions) {
     this.limit = options.limit ?? DEFAULT_READER_LIMIT;
@@ -99,9 +100,42 @@ export class TelnetReader<T extends Unit = Unit> {
     this.decoder = makeDecoder(name, this.errors);
   }
 
+  /**
+   * @internal Look at in-band bytes before they are decoded (a text reader
+   * only): `inspect` hands the chunk on in parts through `feed`, and may
+   * switch the encoding between parts (font-switch.ts). `feed(part, true)`
+   * takes a part as latin-1 text whatever the encoding (an ASCII control
+   * sequence that the current codec would turn into glyphs).
+   */
+  setInspector(inspect: ((data: Buffer, feed: (part: Buffer, asLatin1?: boolean) => void) => void) | null): void {
+    this.inspector = this.isText ? inspect : null;
+  }
+
   /** In-band bytes from the protocol core. */
   feedData(data: Buffer): void {
     if (this.eof || data.length === 0) return;
+    const inspect = this.inspector;
+    if (inspect !== null) {
+      inspect(data, (part, asLatin1) => {
+        if (part.length === 0) return;
+        if (!asLatin1) {
+          this.feedDecoded(part);
+          return;
+        }
+        // What the decoder holds came before this part: flush it first (a
+        // fresh decoder then, since not every codec may be reused after end()).
+        if (this.decoder !== null && this.encodingName !== null) {
+          this.pushText(this.decoder.end());
+          this.decoder = makeDecoder(this.encodingName, this.errors);
+        }
+        this.pushText({ text: part.toString('latin1'), bad: false });
+      });
+      return;
+    }
+    this.feedDecoded(data);
+  }
+
+  private feedDecoded(data: Buffer): void {
     const decoder = this.decoder;
     if (decoder === null) {
       this.push(data);

@@ -129,6 +129,18 @@ export class TelnetWriter {
     return !this.conn.needsDrain;
   }
 
+  /**
+   * Send bytes as they are (IAC doubled) on a text connection as on a byte
+   * one, past the codec: the client's retro key codes (ATASCII 0x9B for
+   * Enter, PETSCII cursor keys), which no text would encode to reliably.
+   */
+  writeRaw(data: Buffer): boolean {
+    if (this.closing || this.conn.isClosed) return false;
+    if (!Buffer.isBuffer(data)) throw new TelnetUsageError('writeRaw() takes a Buffer');
+    this.conn.session.sendData(data);
+    return !this.conn.needsDrain;
+  }
+
   /** Write several pieces. */
   writelines(lines: Iterable<string | Buffer>): void {
     for (const l of lines) this.write(l);

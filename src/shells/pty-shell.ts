@@ -45,6 +45,7 @@ import pty from 'node-pty';
 import { Cmd } from '../protocol/constants.js';
 import { TelnetEncodingError } from '../protocol/errors.js';
 import { encodeText, makeDecoder, normalizeEncoding, type TextDecoderLike } from '../engine/encoding.js';
+import { lookupRetroCodec } from '../encodings/registry.js';
 import { type Logger, silentLogger } from '../engine/logger.js';
 import type { TelnetReader } from '../engine/reader.js';
 import type { TelnetWriter } from '../engine/writer.js';
@@ -231,10 +232,13 @@ export async function ptyShell(reader: TelnetReader<any>, writer: TelnetWriter, 
 
   const charset = writer.getExtraInfo<string>('charset');
   const encoding = binary ? null : (normalizeEncoding(charset ?? '') ?? normalizeEncoding(writer.outgoingEncoding) ?? 'utf-8');
-  const childEncoding = encoding === null || encoding === 'us-ascii' ? 'utf-8' : encoding;
+  // No Unix program speaks a retro BBS charset (atascii, petscii, ...): the
+  // child gets UTF-8 and a UTF-8 LANG, and the connection's codec transcodes.
+  const retro = encoding !== null && lookupRetroCodec(encoding) !== null;
+  const childEncoding = encoding === null || encoding === 'us-ascii' || retro ? 'utf-8' : encoding;
   const env = buildChildEnv({
     term: writer.getExtraInfo('TERM'),
-    lang: writer.getExtraInfo('LANG'),
+    lang: retro ? undefined : writer.getExtraInfo('LANG'),
     cols: writer.getExtraInfo('cols'),
     rows: writer.getExtraInfo('rows'),
     encoding: childEncoding,

@@ -24,6 +24,7 @@ const MODULES: readonly string[] = [
   './tls.js',
   './cluster.js',
   './exec.js',
+  './decode-retro.js',
 ];
 
 async function load(): Promise<Benchmark[]> {

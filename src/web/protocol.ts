@@ -25,9 +25,8 @@
  * | `gmcp`   | `package: string`, `data: unknown`  | a GMCP message, for the side panel        |
  * | `mssp`   | `variables: {name: string[]}`       | MSSP variables, for the side panel        |
  *
- * `gmcp` and `mssp` are part of the protocol and the page shows them, but
- * the gateway does not send them yet: the engine has no GMCP/MSSP hook to
- * take them from (see docs/web.md).
+ * `gmcp` and `mssp` carry what the Telnet server sends over GMCP and MSSP
+ * (those that came during negotiation first, from extra info).
  *
  * The initial terminal size comes in the WebSocket URL (`/ws?cols=&rows=`)
  * so that the very first NAWS is right.

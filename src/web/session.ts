@@ -17,7 +17,7 @@
  *   the reader's buffer per session and pushes back on the Telnet server.
  */
 import type { WebSocket } from 'ws';
-import { Cmd } from '../protocol/constants.js';
+import { Cmd, Opt } from '../protocol/constants.js';
 import { TelnetEncodingError, TelnetError } from '../protocol/errors.js';
 import { type LocalMode, type ModeChoice, autoMode } from '../client-shell.js';
 import { openConnection } from '../client.js';
@@ -25,6 +25,7 @@ import { normalizeEncoding } from '../engine/encoding.js';
 import type { Logger } from '../engine/logger.js';
 import type { TelnetReader } from '../engine/reader.js';
 import type { TelnetWriter } from '../engine/writer.js';
+import type { MsspTable } from '../protocol/options/mssp.js';
 import { type ClientMessage, type ServerMessage, parseClientMessage } from './protocol.js';
 
 /** What a session needs from its gateway (all resolved, no defaults here). */
@@ -118,6 +119,8 @@ export class WebSession {
         connectTimeout: cfg.connectTimeout,
         connectMaxwait: cfg.connectMaxwait,
         environ: { COLORTERM: 'truecolor' },
+        // A MUD client in the browser: GMCP and MSSP feed the side panel.
+        passiveDo: [Opt.GMCP, Opt.MSSP],
         logger: cfg.logger,
       });
     } catch (err) {
@@ -138,6 +141,7 @@ export class WebSession {
       return;
     }
     this.sendJson({ type: 'status', state: 'connected', message: `Connected to ${this.target}.`, target: this.target });
+    this.forwardMud(streams.writer);
     this.checkMode();
     void this.watchMode(streams.writer);
     await this.pump();
@@ -195,6 +199,19 @@ export class WebSession {
       this.flushWaiter = done;
       ws.send(bytes, { binary: true }, done);
     });
+  }
+
+  /**
+   * GMCP and MSSP for the page's side panel: what arrived while negotiating
+   * (kept as extra info), then each message as it comes.
+   */
+  private forwardMud(w: TelnetWriter): void {
+    const mssp = w.getExtraInfo('mssp') as MsspTable | undefined;
+    if (mssp !== undefined) this.sendJson({ type: 'mssp', variables: msspVariables(mssp) });
+    const gmcp = w.getExtraInfo('gmcp') as Record<string, unknown> | undefined;
+    if (gmcp !== undefined) for (const [pkg, data] of Object.entries(gmcp)) this.sendJson({ type: 'gmcp', package: pkg, data });
+    w.onGmcp((pkg, data) => this.sendJson({ type: 'gmcp', package: pkg, data }));
+    w.onMssp((table) => this.sendJson({ type: 'mssp', variables: msspVariables(table) }));
   }
 
   private sendJson(msg: ServerMessage): void {
@@ -327,4 +344,11 @@ export class WebSession {
     const telnetClosed = this.connectSettled.then(() => this.writer?.waitClosed());
     void Promise.all([wsClosed, telnetClosed]).then(() => this.resolveEnded(why));
   }
+}
+
+/** MSSP values as the page's protocol carries them: a list per variable. */
+function msspVariables(table: MsspTable): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(table)) out[name] = Array.isArray(value) ? [...value] : [value];
+  return out;
 }

@@ -11,6 +11,7 @@ import vm from 'node:vm';
 import t from 'tap';
 import { WebSocket } from 'ws';
 import { TELSH_HELP } from '../../src/shells/telsh.js';
+import { Opt } from '../../src/protocol/constants.js';
 import type { TelnetWriter } from '../../src/engine/writer.js';
 import { deadPort, startGateway, startRecordingServer, until, wsClient } from './helpers.js';
 
@@ -70,6 +71,27 @@ t.test('line mode: a `line` message becomes one CR LF line', async (t) => {
   t.same(lines, ['look north\r\n']);
   c.ws.close();
   await until(() => srv.sessions[0]!.isClosed, STEP, 'telnet closed after the browser left');
+});
+
+t.test('GMCP and MSSP from the telnet server reach the page as messages', async (t) => {
+  const srv = await startRecordingServer(async (reader, writer) => {
+    writer.write('ready\r\n');
+    await reader.readline();
+    writer.sendGmcp('Room.Info', { num: 7, name: 'Town square' });
+    writer.write('sent\r\n');
+    await reader.readline();
+  }, { mudOffer: [Opt.GMCP, Opt.MSSP], mssp: { NAME: 'Mini', PLAYERS: 3, PORT: ['23', '992'] } });
+  const gw = await startGateway(srv.port);
+  t.teardown(async () => { await gw.close(); await srv.close(); });
+  const c = wsClient(gw);
+  await until(() => c.text().includes('ready'), STEP, 'ready');
+  await until(() => c.messages.some((m) => m.type === 'mssp'), STEP, 'the MSSP table');
+  t.same(c.messages.find((m) => m.type === 'mssp'), { type: 'mssp', variables: { NAME: ['Mini'], PLAYERS: ['3'], PORT: ['23', '992'] } });
+  c.send({ type: 'input', data: 'go\r' });
+  await until(() => c.messages.some((m) => m.type === 'gmcp' && (m as { package: string }).package === 'Room.Info'), STEP, 'GMCP Room.Info');
+  t.same(c.messages.find((m) => m.type === 'gmcp' && (m as { package: string }).package === 'Room.Info'),
+    { type: 'gmcp', package: 'Room.Info', data: { num: 7, name: 'Town square' } });
+  c.ws.close();
 });
 
 t.test('Origin check, wrong path', async (t) => {

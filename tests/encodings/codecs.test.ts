@@ -234,3 +234,22 @@ t.test('the engine\'s entry points use the retro codecs', async (t) => {
   t.same(encodeText('a\u00e9', 'big5bbs', 'ignore'), Buffer.from([0x61, 0x82]), '\u00e9 is in CP437 (0x82)');
   t.same(encodeText('a\u20ac', 'atarist', 'ignore'), Buffer.from([0x61]));
 });
+
+t.test('large reads decode in pieces that join to the same text (astral glyphs cut between pieces)', async (t) => {
+  // 70,000 bytes: more than one 32,768-unit piece, and ATASCII's astral glyphs
+  // (two units each) put piece boundaries inside surrogate pairs.
+  const bytes = Buffer.alloc(70_000);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 131 + (i >> 7)) & 0xff;
+  for (const c of [ATASCII, PETSCII, ATARIST]) {
+    const perByte = Array.from({ length: 256 }, (_, b) => c.decode(Buffer.from([b])));
+    let want = '';
+    for (const b of bytes) want += perByte[b];
+    const got = c.decode(bytes);
+    t.equal(got.length, want.length, `${c.name}: ${want.length} units`);
+    t.ok(got === want, `${c.name}: the same text as byte by byte`);
+  }
+  const astral = ATASCII.decode(Buffer.alloc(40_000, 0x0d)); // 0x0D is U+1FB82: 80,000 units
+  t.equal(astral.length, 80_000);
+  t.equal(astral.codePointAt(32_767 * 2), 0x1fb82);
+  t.equal([...astral].length, 40_000, 'every surrogate pair whole');
+});

@@ -109,9 +109,11 @@ export async function connectEngine(host: string, port: number, options: ClientO
     charset: engine.charset ?? normalized,
     isCharsetSupported: engine.isCharsetSupported ?? isEncodingSupported,
   };
-  const conn = new EngineConnection('client', engineOptions, sessionOptionsFor('client', engineOptions), sink);
-  if (syncTermFonts && sink === undefined) watchSyncTermFonts(conn);
   const tlsWanted = tlsOption === undefined || tlsOption === false ? null : tlsOption;
+  // Over TLS the client answers DONT MCCP2 / WONT MCCP3 (as telnetlib3: CRIME / BREACH).
+  const conn = new EngineConnection('client', engineOptions, sessionOptionsFor('client', engineOptions, tlsWanted !== null), sink);
+  if (tlsWanted !== null && engine.compression === true) conn.logger.info('MCCP is not used over TLS (CRIME/BREACH)');
+  if (syncTermFonts && sink === undefined) watchSyncTermFonts(conn);
   // Static reads are a net.Socket feature: a TLSSocket emits 'data' (its own buffers).
   const tcp = await tcpConnectOrFail(host, port, options, conn.sink.copiesData === true && tlsWanted === null);
   const socket = tlsWanted === null ? tcp : await startClientTls(tcp, host, port, tlsWanted, tlsHandshakeTimeout);

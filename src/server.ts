@@ -6,6 +6,7 @@
  * closed after `timeout` ms (default 300,000; 0 disables).
  */
 import net from 'node:net';
+import type tls from 'node:tls';
 import { TelnetClosedError, TelnetError } from './protocol/errors.js';
 import { silentLogger } from './engine/logger.js';
 import { type DataSink, type EngineOptions, EngineConnection, sessionOptionsFor } from './engine/connection.js';
@@ -93,6 +94,8 @@ export class TelnetServer {
   /** Built once and shared by every connection (per-connection copies cost memory). */
   private readonly engineOptions: EngineOptions;
   private readonly sessionOptions: Readonly<SessionOptions>;
+  /** The same without MCCP, for connections that came in over TLS. */
+  private readonly tlsSessionOptions: Readonly<SessionOptions>;
 
   /** @internal use {@link createServer}. */
   constructor(options: ServerOptions) {
@@ -106,6 +109,10 @@ export class TelnetServer {
     if (options.proxyProtocol === true) this.proxy = new ProxyProtocolGate(options);
     this.engineOptions = Object.freeze(engine);
     this.sessionOptions = sessionOptionsFor('server', engine);
+    this.tlsSessionOptions = sessionOptionsFor('server', engine, true);
+    if (this.tls !== null && engine.compression === true) {
+      (this.options.logger ?? silentLogger).info('MCCP is not offered on TLS connections (CRIME/BREACH)');
+    }
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
   }
 
@@ -220,7 +227,8 @@ export class TelnetServer {
   private attachSocket(socket: net.Socket, proxied: ProxyInfo | null): void {
     const { timeout = 300000, connectMaxwait = 4000, lineMode = false, neverSendGa = false } = this.options;
     const custom = this.options.sinkFactory?.(this.options.encoding ?? 'utf8');
-    const conn = new EngineConnection('server', this.engineOptions, this.sessionOptions, custom?.sink);
+    const overTls = (socket as Partial<tls.TLSSocket>).encrypted === true;
+    const conn = new EngineConnection('server', this.engineOptions, overTls ? this.tlsSessionOptions : this.sessionOptions, custom?.sink);
     custom?.bind(conn);
     conn.writer.neverSendGa = neverSendGa;
     this.live.add(conn);

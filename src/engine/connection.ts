@@ -67,11 +67,13 @@ type ErrorHooks = Pick<EngineOptions, 'onProtocolError' | 'onError'>;
  * The protocol core's options for a connection: the engine's options minus
  * its own, frozen so that one object can serve every connection of a server.
  */
-export function sessionOptionsFor(role: 'server' | 'client', options: EngineOptions): Readonly<SessionOptions> {
+export function sessionOptionsFor(role: 'server' | 'client', options: EngineOptions, overTls = false): Readonly<SessionOptions> {
   const { encoding: _e, encodingErrors: _ee, forceBinary: _f, limit: _l, logger: _lg, traceBytes: _t, maxInflateRatio: _m, ...rest } = options;
   // Socket chunks belong to us, so the parser may squeeze escapes out in place.
   // MCCP: a client accepts it when offered (telnetlib3); a server only with `compression`.
-  const compression = options.compression ?? (role === 'client' ? 'accept' : undefined);
+  // Never over TLS (as telnetlib3): compressing before encrypting leaks the
+  // plaintext's length to an observer (CRIME / BREACH), so both sides refuse.
+  const compression = overTls ? false : options.compression ?? (role === 'client' ? 'accept' : undefined);
   return Object.freeze({ isCharsetSupported: isEncodingSupported, ...rest, compression, role, inPlace: true });
 }
 

@@ -6,7 +6,7 @@
  * `openssl req` at test time (tests/helpers/tls-certs.ts).
  */
 import tls from 'node:tls';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { openConnection } from '../../src/client.js';
 import { TelnetTlsError } from '../../src/engine/tls.js';
 import { TelnetUsageError } from '../../src/protocol/errors.js';
@@ -140,4 +140,55 @@ t.test('tls-auto: a one-byte first chunk, and an EOF before any byte', async (t)
   b.socket.end();
   await within(b.closedP, 5000, 'EOF before any byte closes');
   t.equal(server.clients.length <= 1, true);
+});
+
+/** Bytes a raw TLS peer received, and its socket. */
+async function rawTlsClient(t: Test, port: number): Promise<{ socket: tls.TLSSocket; got: () => Buffer }> {
+  const socket = tls.connect({ host: HOST, port, rejectUnauthorized: false });
+  const parts: Buffer[] = [];
+  socket.on('data', (d: Buffer) => parts.push(d));
+  socket.on('error', () => {});
+  t.teardown(() => socket.destroy());
+  await within(new Promise((r) => socket.once('secureConnect', r)), 3000, 'raw TLS handshake');
+  return { socket, got: () => Buffer.concat(parts) };
+}
+
+const WILL_MCCP2 = Buffer.from([0xff, 0xfb, 86]);
+const WILL_MCCP3 = Buffer.from([0xff, 0xfb, 87]);
+
+t.test('MCCP is refused over TLS both ways (CRIME/BREACH), and still offered to plain clients on a tls-auto port', async (t) => {
+  const logger = memoryLogger();
+  const server = await startServer(t, { tls: serverTls, tlsAuto: 300, compression: true, logger, connectMaxwait: 800 });
+  t.ok(logger.lines.some((l) => /MCCP is not offered on TLS/.test(l)), 'the server says so at start');
+  // A plain client on the same port is offered and gets MCCP2.
+  const plain = await connect(t, server.port, {});
+  await until(() => plain.writer.compression.receive?.active === true, 3000, 'plain client inflates');
+  // A TLS peer is never offered MCCP, and is refused when it asks.
+  const raw = await rawTlsClient(t, server.port);
+  await until(() => raw.got().includes(DO_TTYPE), 3000, 'IAC DO TTYPE over TLS');
+  raw.socket.write(Buffer.from([0xff, 0xfb, 0x18])); // WILL TTYPE: advanced negotiation starts
+  await new Promise((r) => setTimeout(r, 600));
+  t.notOk(raw.got().includes(WILL_MCCP2), 'no WILL MCCP2 over TLS');
+  t.notOk(raw.got().includes(WILL_MCCP3), 'no WILL MCCP3 over TLS');
+  raw.socket.write(Buffer.from([0xff, 0xfd, 86, 0xff, 0xfd, 87])); // DO MCCP2, DO MCCP3
+  await until(() => raw.got().includes(Buffer.from([0xff, 0xfc, 86])) && raw.got().includes(Buffer.from([0xff, 0xfc, 87])), 3000, 'WONT MCCP2 and WONT MCCP3');
+  t.notOk(raw.got().includes(Buffer.from([0xff, 0xfa, 86])), 'no compression start');
+  // Our TLS client does not take MCCP2 from a TLS server that offers it.
+  const offers = tls.createServer({ cert: certs.localhost.cert, key: certs.localhost.key }, (s) => {
+    s.on('error', () => {});
+    s.write(Buffer.concat([WILL_MCCP2, Buffer.from([0xff, 0xfd, 87])]));
+    const parts: Buffer[] = [];
+    s.on('data', (d: Buffer) => { parts.push(d); received = Buffer.concat(parts); });
+  });
+  let received = Buffer.alloc(0);
+  await new Promise<void>((r) => offers.listen(0, HOST, () => r()));
+  t.teardown(() => offers.close());
+  const port = (offers.address() as { port: number }).port;
+  const clientLog = memoryLogger();
+  const c = await openConnection(HOST, port, { tls: { rejectUnauthorized: false }, compression: true, connectMaxwait: 500, logger: clientLog });
+  t.teardown(() => c.writer.close());
+  await until(() => received.includes(Buffer.from([0xff, 0xfe, 86])), 3000, 'client: DONT MCCP2');
+  await until(() => received.includes(Buffer.from([0xff, 0xfc, 87])), 3000, 'client: WONT MCCP3');
+  t.equal(c.writer.compression.receive, null, 'client never inflated');
+  t.ok(clientLog.lines.some((l) => /MCCP is not used over TLS/.test(l)), 'the client says why');
 });

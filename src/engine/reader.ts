@@ -374,7 +374,7 @@ export class TelnetReader<T extends Unit = Unit> {
   }
 
   private unitAt(i: number): number {
-    const flat = this.flatten();
+    const flat = this.flatten(i + 1);
     return typeof flat === 'string' ? flat.charCodeAt(i) : flat[i]!;
   }
 
@@ -396,18 +396,27 @@ export class TelnetReader<T extends Unit = Unit> {
     this.wake();
   }
 
-  private flatten(): Unit {
-    if (this.parts.length > 0) {
+  /**
+   * The head with the parts joined onto it: all of them, or (`atLeast`) only
+   * as many as it takes for the head to hold that many units, so that a
+   * small read from a large buffer joins (and the caller flattens or
+   * copies) only what it takes.
+   */
+  private flatten(atLeast = Infinity): Unit {
+    if (this.parts.length > 0 && this.head.length < atLeast) {
+      let k = 0;
+      for (let have = this.head.length; k < this.parts.length && have < atLeast; k++) have += this.parts[k]!.length;
+      const joined = k === this.parts.length ? this.parts : this.parts.slice(0, k);
       if (this.isText) {
         // A rope, not join(): see DECODE_PIECE in utf8-decoder.ts.
         let text = this.head as string;
-        for (const p of this.parts as string[]) text += p;
+        for (const p of joined as string[]) text += p;
         this.head = text;
       } else {
-        const bufs = this.head.length > 0 ? [this.head as Buffer, ...(this.parts as Buffer[])] : (this.parts as Buffer[]);
+        const bufs = this.head.length > 0 ? [this.head as Buffer, ...(joined as Buffer[])] : (joined as Buffer[]);
         this.head = bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs);
       }
-      this.parts = [];
+      this.parts = k === this.parts.length ? [] : this.parts.slice(k);
     }
     return this.head;
   }
@@ -418,7 +427,7 @@ export class TelnetReader<T extends Unit = Unit> {
       // Common bulk case: hand out a whole chunk without copying.
       out = this.parts.shift()!;
     } else {
-      const flat = this.flatten();
+      const flat = this.flatten(n);
       if (typeof flat === 'string') {
         out = flat.slice(0, n);
         this.head = flat.slice(n);

@@ -216,7 +216,9 @@ export class TelnetServer {
   /** After the PROXY header (if any): the TLS step, then attach. */
   private prepare(socket: net.Socket, proxied: ProxyInfo | null): void {
     if (this.tls === null) { this.attachSocket(socket, proxied); return; }
-    if (proxied !== null) socket.resume();
+    // After a PROXY header the socket is paused with what followed it put
+    // back: the TLS step reads it from there (a flowing socket with no
+    // listener would drop it, ClientHello and all).
     this.tls.prepare(socket, (s) => {
       if (this.closing) { s.destroy(); return; }
       this.attachSocket(s, proxied);

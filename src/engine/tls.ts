@@ -243,6 +243,8 @@ export class TlsServerLayer {
     socket.once('end', onGone);
     socket.once('close', onGone);
     socket.once('error', onGone);
+    // A socket the PROXY gate paused (its bytes after the header put back) flows again.
+    socket.resume();
   }
 
   private handOn(socket: net.Socket, ready: (socket: net.Socket) => void): void {

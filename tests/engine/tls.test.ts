@@ -192,3 +192,66 @@ t.test('MCCP is refused over TLS both ways (CRIME/BREACH), and still offered to 
   t.equal(c.writer.compression.receive, null, 'client never inflated');
   t.ok(clientLog.lines.some((l) => /MCCP is not used over TLS/.test(l)), 'the client says why');
 });
+
+/**
+ * A TLS client behind a PROXY-protocol balancer (a relay in this process):
+ * the header and the ClientHello in one TCP write (`together`), or the
+ * header alone first.
+ */
+async function proxiedTls(t: Test, port: number, together: boolean): Promise<tls.TLSSocket> {
+  const net = await import('node:net');
+  const header = Buffer.from('PROXY TCP4 198.51.100.7 127.0.0.1 40123 992\r\n');
+  const relay = net.createServer((client) => {
+    const up = net.connect({ host: HOST, port });
+    if (!together) up.write(header);
+    client.once('data', (first: Buffer) => {
+      up.write(together ? Buffer.concat([header, first]) : first);
+      client.pipe(up);
+    });
+    up.pipe(client);
+    client.on('error', () => up.destroy());
+    up.on('error', () => client.destroy());
+  });
+  await new Promise<void>((r) => relay.listen(0, HOST, () => r()));
+  t.teardown(() => relay.close());
+  if (!together) await new Promise((r) => setTimeout(r, 20));
+  const s = tls.connect({ host: HOST, port: (relay.address() as { port: number }).port, rejectUnauthorized: false });
+  s.on('error', () => {});
+  await within(new Promise((r) => s.once('secureConnect', r)), 3000, `TLS over PROXY (${together ? 'one segment' : 'apart'})`);
+  return s;
+}
+
+t.test('PROXY protocol in front of TLS and of tls-auto: the header, then the handshake, nothing lost', async (t) => {
+  for (const tlsAuto of [false, 300] as const) {
+    const peers: string[] = [];
+    const logger = memoryLogger();
+    const server = await startServer(t, {
+      tls: serverTls, tlsAuto: tlsAuto === false ? undefined : tlsAuto, proxyProtocol: true, logger, connectMaxwait: 300,
+      shell: async (reader, writer) => {
+        const peer = writer.getExtraInfo('peername') as { address: string; port: number };
+        peers.push(`${peer.address}:${peer.port}`);
+        writer.write(`hello ${String(writer.getExtraInfo('tlsVersion') ?? 'plain')}\r\n`);
+        writer.write(`echo ${(await reader.readline()).trim()}\r\n`);
+      },
+    });
+    for (const together of [true, false]) {
+      const s = await proxiedTls(t, server.port, together);
+      const got: Buffer[] = [];
+      s.on('data', (d: Buffer) => got.push(d));
+      await until(() => Buffer.concat(got).includes('hello TLSv1'), 3000, 'greeting over TLS');
+      s.write('ping\r\n');
+      await until(() => Buffer.concat(got).includes('echo ping'), 3000, 'echo over TLS');
+      s.destroy();
+    }
+    if (tlsAuto !== false) {
+      // A plain client behind the same balancer, header and first line in one segment.
+      const peer = await RawPeer.connect(t, server.port);
+      peer.write('PROXY TCP4 198.51.100.8 127.0.0.1 40124 23\r\nfirst line\r\n');
+      await peer.waitForBytes('echo first line', 5000, 'plain echo after PROXY');
+      t.ok(peer.received.includes(Buffer.from('hello plain')), 'served plain');
+    }
+    t.same(peers.slice(0, 2), ['198.51.100.7:40123', '198.51.100.7:40123'], `tlsAuto=${tlsAuto}: peername from the header`);
+    if (tlsAuto !== false) t.equal(peers[2], '198.51.100.8:40124');
+    t.notOk(logger.lines.some((l) => l.startsWith('warn')), `tlsAuto=${tlsAuto}: no warnings`);
+  }
+});

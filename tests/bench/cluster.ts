@@ -7,6 +7,12 @@
  *   first bytes (its negotiation requests), close.
  * - `.rr`: round trips/s over 32 connections, each writing "ping\r\n" and
  *   waiting for "> ".
+ * - `.work`: the same round trips against a server that spends a fixed
+ *   CPU-bound loop (WORK_ITERATIONS, about 170 us here) on each command:
+ *   the case clustering is for, a server whose own work outgrows a core.
+ *   `.rr` spends about as much CPU in these clients as in the server per
+ *   round trip, so on a 2-core box one worker and the clients already fill
+ *   both cores and a second worker can only compete with the clients.
  *
  * Clients are raw sockets in this process (cheap next to a Telnet
  * engine), so most of the CPU goes to the server processes; on a 2-core
@@ -24,9 +30,11 @@ const SERVER = fileURLToPath(new URL('./cluster-server.js', import.meta.url));
 const SECONDS = Number(process.env.BENCH_CLUSTER_SECONDS ?? 3);
 const CONNECT_LOOPS = 16;
 const RR_CONNECTIONS = 32;
+/** Iterations of the server's per-command loop in `.work`. */
+const WORK_ITERATIONS = Number(process.env.BENCH_CLUSTER_WORK ?? 100_000);
 
-async function startCluster(workers: number): Promise<{ proc: ChildProcess; port: number; pids: number[] }> {
-  const proc = spawn(process.execPath, [SERVER, String(workers)], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startCluster(workers: number, work = 0): Promise<{ proc: ChildProcess; port: number; pids: number[] }> {
+  const proc = spawn(process.execPath, [SERVER, String(workers), String(work)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [port, pids] = await new Promise<[number, number[]]>((resolve, reject) => {
     let buf = '';
     proc.stdout!.on('data', (d: Buffer) => {
@@ -103,8 +111,10 @@ async function rrConnection(port: number, until: number): Promise<number> {
   return n;
 }
 
-async function measure(kind: 'connect' | 'rr', workers: number): Promise<number> {
-  const { proc, port, pids } = await startCluster(workers);
+type Kind = 'connect' | 'rr' | 'work';
+
+async function measure(kind: Kind, workers: number): Promise<number> {
+  const { proc, port, pids } = await startCluster(workers, kind === 'work' ? WORK_ITERATIONS : 0);
   try {
     // Warm every worker's JIT a little before the timed part.
     await Promise.all(Array.from({ length: 8 }, () => connectLoop(port, Date.now() + 300)));
@@ -120,7 +130,7 @@ async function measure(kind: 'connect' | 'rr', workers: number): Promise<number>
     const rate = total / secs;
     const s1 = procCpuMs(pids);
     const server = s0 === null || s1 === null ? '?' : ((s1 - s0) / total * 1000).toFixed(1);
-    note(`server.async.cluster.${kind} ${workers} worker(s): ${Math.round(rate)}/s; CPU us per ${kind === 'rr' ? 'round trip' : 'connection'}: ` +
+    note(`server.async.cluster.${kind} ${workers} worker(s): ${Math.round(rate)}/s; CPU us per ${kind === 'connect' ? 'connection' : 'round trip'}: ` +
       `server ${server}, client ${((cpuMs() - c0) / total * 1000).toFixed(1)}`);
     return rate;
   } finally {
@@ -128,7 +138,7 @@ async function measure(kind: 'connect' | 'rr', workers: number): Promise<number>
   }
 }
 
-function bench(kind: 'connect' | 'rr', unit: string): Benchmark {
+function bench(kind: Kind, unit: string): Benchmark {
   return {
     name: `server.async.cluster.${kind}`,
     unit,
@@ -140,4 +150,4 @@ function bench(kind: 'connect' | 'rr', unit: string): Benchmark {
   };
 }
 
-export const benchmarks: Benchmark[] = [bench('connect', 'connections/s'), bench('rr', 'roundtrips/s')];
+export const benchmarks: Benchmark[] = [bench('connect', 'connections/s'), bench('rr', 'roundtrips/s'), bench('work', 'roundtrips/s')];

@@ -4,7 +4,7 @@
  * the async {@link Session}. The dialogue logic is the shared step machines
  * (steps.ts); this file only blocks for input.
  */
-import { TelnetClosedError, TelnetTimeoutError } from '../protocol/errors.js';
+import { TelnetClosedError, TelnetTimeoutError, TelnetUsageError } from '../protocol/errors.js';
 import { TelnetConnection, type TelnetConnectionOptions } from '../sync/telnet-connection.js';
 import {
   type ExecOptions, type ExecResult, type LoginOptions, type SendOptions, type SessionOptions, SessionState,
@@ -17,12 +17,14 @@ export class BlockingSession {
   private readonly st: SessionState;
 
   constructor(readonly conn: TelnetConnection<string>, options: SessionOptions = {}) {
+    if (conn.binary) throw new TelnetUsageError('a BlockingSession needs a text connection (encoding other than false)');
     this.st = new SessionState(options);
   }
 
   /** Connect a `TelnetConnection` (blocking) and wrap it. */
   static connect(host: string, port = 23, options: SessionOptions & TelnetConnectionOptions = {}): BlockingSession {
     const { prompt, pager, stripAnsi, irs, ors, echo, transcript, limit: sessionLimit, ...conn } = options;
+    if (conn.encoding === false) throw new TelnetUsageError('a BlockingSession needs a text connection (encoding other than false)');
     const c = new TelnetConnection<string>(host, port, { ...conn, timeout: options.timeout ?? 10_000 });
     c.connect();
     const o: SessionOptions = {};

@@ -37,6 +37,11 @@ export class TelnetConnection<T extends string | Buffer = string> {
     this.options = { ...options };
   }
 
+  /** True for a byte connection (`encoding: false`), as the async reader's `binary`. */
+  get binary(): boolean {
+    return this.options.encoding === false;
+  }
+
   /** Connect and wait for negotiation (at most `connectMaxwait`, default 3 s). */
   connect(): void {
     if (this.core !== null || this.closed) throw new TelnetUsageError('Already connected', 'ERR_TELNET_ALREADY_CONNECTED');

@@ -77,3 +77,15 @@ t.test('BlockingSession: same dialogue, blocking', async (t) => {
   s2.close();
   t.type(failed, LoginFailedError);
 });
+
+t.test('both sessions refuse a byte connection (encoding: false) with a usage error', async (t) => {
+  const { port } = await startFakeRouter(t);
+  t.throws(() => BlockingSession.connect('127.0.0.1', port, { prompt: PROMPT, encoding: false }), { code: 'ERR_TELNET_USAGE', message: /text connection/ });
+  const { TelnetConnection } = await import('../../src/sync/index.js');
+  const raw = new TelnetConnection<Buffer>('127.0.0.1', port, { encoding: false, timeout: 5000 });
+  raw.connect();
+  t.teardown(() => raw.close());
+  t.equal(raw.binary, true);
+  t.throws(() => new BlockingSession(raw as never), { message: /text connection/ });
+  await t.rejects(Session.connect('127.0.0.1', port, { prompt: PROMPT, encoding: false }), { message: /text connection/ });
+});

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { optionFromName } from '../src/protocol/constants.js';
 import { LOG_LEVELS, type LogLevel, type Logger, makeLogger } from '../src/engine/logger.js';
 import { normalizeEncoding } from '../src/engine/encoding.js';
@@ -75,6 +75,24 @@ export function optionList(value: string, previous: number[] = []): number[] {
 }
 
 /** Split `argv` at the first `--`: [before, after] (after is null without one). */
+/** `--proxy-from`: addresses/CIDRs, comma-separated, the flag repeatable. */
+export function addressList(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((x) => x.trim()).filter(Boolean)];
+}
+
+/** The PROXY-protocol flags of the server bins (telnetlib3-server, telnetlib3-fingerprint-server). */
+export function addProxyOptions(program: Command): Command {
+  return program
+    .option('--proxy-protocol', 'expect a PROXY protocol v1/v2 header (HAProxy send-proxy) first on each connection', false)
+    .option('--proxy-from <addrs>', 'with --proxy-protocol: addresses/CIDRs allowed to connect, comma-separated (repeatable)', addressList);
+}
+
+/** createServer's PROXY options from those flags; exits with a usage error for --proxy-from alone. */
+export function proxyOptions(program: Command, o: { proxyProtocol: boolean; proxyFrom?: string[] }): { proxyProtocol?: true; proxyFrom?: string[] } {
+  if (o.proxyFrom !== undefined && !o.proxyProtocol) program.error('error: --proxy-from needs --proxy-protocol');
+  return o.proxyProtocol ? { proxyProtocol: true, proxyFrom: o.proxyFrom } : {};
+}
+
 export function splitAtDoubleDash(argv: readonly string[]): [string[], string[] | null] {
   const i = argv.indexOf('--', 2);
   return i === -1 ? [[...argv], null] : [argv.slice(0, i), argv.slice(i + 1)];

@@ -14,10 +14,10 @@ import { Command } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT, createServer } from '../src/server.js';
 import { LOG_LEVELS, type LogLevel } from '../src/engine/logger.js';
 import { makeFingerprintShell } from '../src/fingerprint/server-shell.js';
-import { encodingArg, impliesBinary, logLevel, makeCliLogger, portParser, seconds } from './cli-common.js';
+import { addProxyOptions, encodingArg, impliesBinary, logLevel, makeCliLogger, portParser, proxyOptions, seconds } from './cli-common.js';
 
 async function main(): Promise<void> {
-  const program = new Command()
+  const program = addProxyOptions(new Command())
     .name('telnetlib3-fingerprint-server')
     .description('Telnet server that fingerprints each client by what it negotiates and shows it the result.')
     .argument('[host]', 'address to bind', DEFAULT_HOST)
@@ -39,7 +39,9 @@ async function main(): Promise<void> {
   const o = program.opts<{
     dataDir?: string; postScript?: string; probeTimeout: number; encoding: string | false; forceBinary: boolean; timeout: number;
     connectMaxwait: number; lineMode: boolean; neverSendGa: boolean; loglevel: LogLevel; logfile?: string;
+    proxyProtocol: boolean; proxyFrom?: string[];
   }>();
+  const proxy = proxyOptions(program, o);
   // telnetlib3 defaults the data dir to "data" and exports it for post-scripts.
   const dataDir = o.dataDir ?? process.env.TELNETLIB3_DATA_DIR ?? 'data';
   process.env.TELNETLIB3_DATA_DIR = dataDir;
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
   const server = await createServer({
     host, port, shell, encoding: o.encoding, forceBinary: o.forceBinary || impliesBinary(o.encoding), logger,
     timeout: o.timeout * 1000, connectMaxwait: o.connectMaxwait * 1000, lineMode: o.lineMode, neverSendGa: o.neverSendGa,
+    ...proxy,
   });
   const a = server.address;
   logger.info(`Fingerprint server ready on ${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}, saving under ${dataDir}`);

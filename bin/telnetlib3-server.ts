@@ -22,7 +22,7 @@ import { builtinShell } from './builtin-shells.js';
 import { ClusterPrimary } from '../src/cluster.js';
 import { servePrimary, workerLogger } from './server-cluster.js';
 import {
-  count, encodingArg, impliesBinary, loadShell, logLevel, makeCliLogger, portParser, seconds, splitAtDoubleDash,
+  addProxyOptions, count, encodingArg, impliesBinary, loadShell, logLevel, makeCliLogger, portParser, proxyOptions, seconds, splitAtDoubleDash,
 } from './cli-common.js';
 import { type ServerTlsFlags, addServerTlsFlags, serverTlsOptions } from './cli-tls.js';
 
@@ -48,7 +48,7 @@ interface ServerCliOptions extends ServerTlsFlags {
 }
 
 function buildProgram(): Command {
-  return addServerTlsFlags(new Command())
+  return addProxyOptions(addServerTlsFlags(new Command()))
     .name('telnetlib3-server')
     .usage('[options] [host] [port] [-- PTY-ARGS...]')
     .description('Telnet server: serves telsh (or a shell module, or a program in a pseudo-terminal) on HOST:PORT.')
@@ -68,9 +68,6 @@ function buildProgram(): Command {
     .option('--timeout <seconds>', 'idle disconnect (0 disables)', seconds, 300)
     .option('--connect-maxwait <seconds>', 'longest negotiation before the shell starts', seconds, 1.5)
     .option('--status-interval <seconds>', 'log connected clients when they change, this often (0 disables)', seconds, 20)
-    .option('--proxy-protocol', 'expect a PROXY protocol v1/v2 header (HAProxy send-proxy) first on each connection', false)
-    .option('--proxy-from <addrs>', 'with --proxy-protocol: addresses/CIDRs allowed to connect, comma-separated (repeatable)',
-      (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)])
     .option('--workers <n>', 'serve with N worker processes sharing the port (node:cluster; 0: this process alone)', count, 0)
     .option('--loglevel <level>', `${LOG_LEVELS.join(', ')}; trace adds a hexdump of every byte each way`, logLevel, 'info')
     .option('--logfile <path>', 'append the log to this file instead of stderr')
@@ -114,7 +111,7 @@ async function main(): Promise<void> {
   const o = program.opts<ServerCliOptions>();
 
   if (o.shell !== undefined && o.ptyExec !== undefined) program.error('error: --shell and --pty-exec cannot be used together');
-  if (o.proxyFrom !== undefined && !o.proxyProtocol) program.error('error: --proxy-from needs --proxy-protocol');
+  const proxy = proxyOptions(program, o);
   if (ptyArgs !== null && o.ptyExec === undefined) program.error('error: arguments after "--" are for --pty-exec PROGRAM');
   let programPath: string | null = null;
   if (o.ptyExec !== undefined) {
@@ -157,7 +154,7 @@ async function main(): Promise<void> {
     timeout: o.timeout * 1000, connectMaxwait: o.connectMaxwait * 1000,
     lineMode: o.lineMode, neverSendGa: o.neverSendGa, traceBytes: o.loglevel === 'trace', ...tlsOptions,
     ...(o.compression === undefined ? {} : { compression: o.compression }),
-    ...(o.proxyProtocol ? { proxyProtocol: true, proxyFrom: o.proxyFrom } : {}),
+    ...proxy,
   };
   const started = o.workers > 0 ? await createServer({ ...options, cluster: o.workers }) : await createServer(options);
   if (started instanceof ClusterPrimary) {

@@ -114,6 +114,33 @@ t.test('telnetlib3-fingerprint-server', async (t) => {
   t.equal(exit.code, 0, 'exits 0 on SIGTERM');
 });
 
+t.test('telnetlib3-fingerprint-server --proxy-protocol records the address from the PROXY header', async (t) => {
+  const dir = tmpDir(t);
+  const proc = node(t, FP_SERVER_CLI, ['127.0.0.1', '0', '--data-dir', dir, '--connect-maxwait', '1', '--proxy-protocol', '--proxy-from', '127.0.0.1']);
+  const m = await waitFor(() => proc.stderr(), /ready on [^\s]+:(\d+)/, 10000, 'start', proc);
+  // A balancer in front of it: the header, then the client's bytes both ways.
+  const net = await import('node:net');
+  const balancer = net.createServer((client) => {
+    const up = net.connect({ host: '127.0.0.1', port: Number(m[1]) });
+    up.write('PROXY TCP4 198.51.100.20 127.0.0.1 50123 23\r\n');
+    client.pipe(up);
+    up.pipe(client);
+    client.on('error', () => up.destroy());
+    up.on('error', () => client.destroy());
+  });
+  await new Promise<void>((r) => balancer.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => balancer.close());
+  const shown = await readAll((balancer.address() as { port: number }).port);
+  t.match(shown, /telnetlib3 client fingerprint/);
+  const files = jsonFiles(path.join(dir, 'client'));
+  t.equal(files.length, 1, 'one record');
+  const rec = JSON.parse(fs.readFileSync(files[0]!, 'utf8'));
+  t.equal(rec.sessions?.[0]?.ip, '198.51.100.20', 'the client behind the balancer, not the balancer');
+  t.match(proc.stderr(), /PROXY v1 via 127\.0\.0\.1/, 'logged as proxied');
+  const exit = await withTimeout(proc.stop(5000), STEP, 'exit');
+  t.equal(exit.code, 0);
+});
+
 t.test('--shell relay needs its target and passcode', async (t) => {
   const env = { ...process.env };
   delete env.TELNETLIB3_RELAY_TARGET;

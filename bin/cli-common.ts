@@ -74,7 +74,6 @@ export function optionList(value: string, previous: number[] = []): number[] {
   return out;
 }
 
-/** Split `argv` at the first `--`: [before, after] (after is null without one). */
 /** `--proxy-from`: addresses/CIDRs, comma-separated, the flag repeatable. */
 export function addressList(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((x) => x.trim()).filter(Boolean)];
@@ -93,6 +92,7 @@ export function proxyOptions(program: Command, o: { proxyProtocol: boolean; prox
   return o.proxyProtocol ? { proxyProtocol: true, proxyFrom: o.proxyFrom } : {};
 }
 
+/** Split `argv` at the first `--`: [before, after] (after is null without one). */
 export function splitAtDoubleDash(argv: readonly string[]): [string[], string[] | null] {
   const i = argv.indexOf('--', 2);
   return i === -1 ? [[...argv], null] : [argv.slice(0, i), argv.slice(i + 1)];

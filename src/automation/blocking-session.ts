@@ -12,19 +12,22 @@ import {
 import type { LoginResult, Step } from './steps.js';
 import type { Pattern } from './text.js';
 
+/** What a byte connection (`encoding: false`) is refused with, from connect() and the constructor. */
+const NEEDS_TEXT = 'a BlockingSession needs a text connection (encoding other than false)';
+
 /** An automation session over a blocking Telnet connection. Every call blocks the calling thread. */
 export class BlockingSession {
   private readonly st: SessionState;
 
   constructor(readonly conn: TelnetConnection<string>, options: SessionOptions = {}) {
-    if (conn.binary) throw new TelnetUsageError('a BlockingSession needs a text connection (encoding other than false)');
+    if (conn.binary) throw new TelnetUsageError(NEEDS_TEXT);
     this.st = new SessionState(options);
   }
 
   /** Connect a `TelnetConnection` (blocking) and wrap it. */
   static connect(host: string, port = 23, options: SessionOptions & TelnetConnectionOptions = {}): BlockingSession {
     const { prompt, pager, stripAnsi, irs, ors, echo, transcript, limit: sessionLimit, ...conn } = options;
-    if (conn.encoding === false) throw new TelnetUsageError('a BlockingSession needs a text connection (encoding other than false)');
+    if (conn.encoding === false) throw new TelnetUsageError(NEEDS_TEXT);
     const c = new TelnetConnection<string>(host, port, { ...conn, timeout: options.timeout ?? 10_000 });
     c.connect();
     const o: SessionOptions = {};

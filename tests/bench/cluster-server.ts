@@ -3,7 +3,8 @@
  *   node cluster-server.js WORKERS [WORK]
  * createServer({ cluster: WORKERS }) with the rr shell: "> " first, then
  * "pong\r\n> " for every line, after WORK iterations of a CPU-bound loop
- * (0 by default; the stand-in for a game server's per-command logic). The primary prints `PORT PID,PID,...` (its
+ * (0 by default; the stand-in for a game server's per-command logic).
+ * The primary prints `PORT PID,PID,...` (its
  * own pid, then the workers') on stdout and drains on SIGTERM.
  */
 import { ClusterPrimary } from '../../src/cluster.js';
@@ -18,6 +19,7 @@ function spin(n: number): number {
   for (let i = 0; i < n; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; }
   return x;
 }
+/** Where each loop's result goes, so that the loop is not optimised away. */
 let sink = 0;
 const PROMPT = Buffer.from('> ');
 const REPLY = Buffer.from('pong\r\n> ');
@@ -36,5 +38,5 @@ const server = await createServer({
 });
 if (server instanceof ClusterPrimary) {
   process.stdout.write(`${server.port} ${[process.pid, ...server.workerStatus.map((w) => w.pid)].join(',')}\n`);
-  process.on('SIGTERM', () => { server.close(200); void server.waitClosed().then(() => process.exit(sink === 0.5 ? 1 : 0)); });
+  process.on('SIGTERM', () => { server.close(200); void server.waitClosed().then(() => process.exit(0)); });
 }

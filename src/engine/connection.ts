@@ -24,6 +24,8 @@ import { type DeflateHost, type InflateHost, MccpDeflater, MccpInflater, type Mc
 import { mergeGmcp } from '../protocol/options/gmcp.js';
 import { TelnetReader } from './reader.js';
 import { TelnetWriter } from './writer.js';
+import { ARENA_MIN, madeArena, threadArena } from './escape-arena.js';
+import { escapeIac } from '../protocol/options/codec.js';
 
 /** Largest amount of unsent output before we stop reading the peer (its requests make replies). */
 export const MAX_PENDING_OUTPUT = 1024 * 1024;
@@ -155,6 +157,10 @@ class EngineSession extends TelnetSession {
 
   override onSend(bytes: Buffer): void {
     this.conn.send(bytes);
+  }
+
+  override escapeData(data: Buffer): Buffer {
+    return this.conn.escapeData(data);
   }
 
   override onData(span: Buffer): void {
@@ -411,15 +417,45 @@ export class EngineConnection implements IdleEntry, InflateHost, DeflateHost {
     this.checkWaiters();
   }
 
+  /**
+   * In-band data with IAC doubled. Large writes that go straight to the
+   * socket are escaped into this thread's arena (see escape-arena.ts) and
+   * released by the socket's write callback in {@link send}.
+   */
+  escapeData(data: Buffer): Buffer {
+    if (data.length < ARENA_MIN || this.mccpOut !== null || this.gate !== null || this.outBatch !== null) return escapeIac(data);
+    const arena = threadArena();
+    return arena === null ? escapeIac(data) : arena.escape(data);
+  }
+
   /** Write raw, already-framed bytes to the socket. */
   send(bytes: Buffer): void {
     const socket = this.socket;
-    if (socket === null || this.isClosed || socket.destroyed || socket.writableEnded) return;
+    const arena = bytes.length >= ARENA_MIN ? madeArena() : null;
+    let region = arena === null ? null : arena.regionOf(bytes);
+    if (socket === null || this.isClosed || socket.destroyed || socket.writableEnded) {
+      if (region !== null) arena!.release(region);
+      return;
+    }
+    if (region !== null && (this.mccpOut !== null || this.outBatch !== null || this.gate !== null)) {
+      // Only a plain socket write keeps a view of the arena.
+      bytes = arena!.detach(bytes, region);
+      region = null;
+    }
     this.txBytes += bytes.length;
     if (this.trace !== null) this.trace(`send ${bytes.length} bytes\n${hexdump(bytes, '>>  ')}`);
-    if (this.mccpOut !== null) this.mccpOut.write(bytes);
-    else if (this.outBatch !== null) this.outBatch.push(bytes);
-    else this.writeSocket(socket, bytes);
+    if (region === null) {
+      if (this.mccpOut !== null) this.mccpOut.write(bytes);
+      else if (this.outBatch !== null) this.outBatch.push(bytes);
+      else this.writeSocket(socket, bytes);
+    } else {
+      // Node.js calls back once the bytes have left, on error or destroy too.
+      // A write the kernel took whole at once leaves nothing queued: the
+      // region is free now, before the loop that writes turns.
+      const queued = socket.writableLength;
+      socket.write(bytes, () => arena!.release(region));
+      if (queued === 0 && socket.writableLength === 0) arena!.release(region);
+    }
   }
 
   private writeSocket(socket: Socket, bytes: Buffer): void {

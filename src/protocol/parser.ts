@@ -10,7 +10,11 @@
  * - problems (warnings and limit errors), after which parsing goes on.
  *
  * Fast path: in the data state the next IAC (and, in NVT mode, the next NUL)
- * is found with `indexOf`, so a chunk of plain text is one span.
+ * is found with `indexOf`, so a chunk of plain text is one span. Binary data
+ * of a kilobyte or more, when the parser may rewrite its chunks, is
+ * unescaped by WebAssembly SIMD instead (options/iac-simd.ts): random bytes
+ * hold an 0xFF every 256 bytes, and a native call per 0xFF cost twice the
+ * SIMD pass with its two copies.
  *
  * NVT receive rules (when the peer has not agreed to BINARY): NUL bytes are
  * no-ops and are dropped, so CR NUL arrives as a bare CR; CR LF, lone CR and
@@ -24,6 +28,7 @@
  */
 import { Cmd, type Verb, cmdName, optName } from './constants.js';
 import { ProblemCode, type ProtocolProblem } from './errors.js';
+import { unescapeIacSimd } from './options/iac-simd.js';
 
 /** Where the parser's output goes. */
 export interface ParserHandler {
@@ -58,6 +63,11 @@ export interface ParserOptions {
 export const DEFAULT_MAX_SUBNEGOTIATION = 16 * 1024;
 
 const IAC = Cmd.IAC;
+
+/** From this many bytes on, binary data is unescaped in place by WebAssembly SIMD (iac-simd.ts). */
+const SIMD_UNESCAPE_MIN = 1024;
+/** Where {@link unescapeIacSimd} stopped; one per thread, reused. */
+const simdStop = new Int32Array(1);
 
 const enum State {
   Data,
@@ -218,6 +228,16 @@ export class TelnetParser {
   private data(chunk: Buffer, from: number): number {
     const n = chunk.length;
     const inPlace = this.inPlace;
+    if (inPlace && this.binary && n - from >= SIMD_UNESCAPE_MIN) {
+      const written = unescapeIacSimd(chunk, from, n, simdStop);
+      if (written !== null) {
+        if (written > 0) this.handler.onData(chunk.subarray(from, from + written));
+        const stop = simdStop[0]!;
+        if (stop === n) return n;
+        this.state = State.Iac;
+        return stop + 1;
+      }
+    }
     let i = from;
     let start = from; // first byte of the span being built
     let w = from; // end of that span

@@ -137,6 +137,10 @@ export abstract class SessionCore {
   onData(span: Buffer): void {}
   /** Every other event. */
   onEvent(event: SessionEvent): void {}
+  /** In-band bytes with IAC doubled, for {@link sendData}; an owner may escape into memory of its own. */
+  escapeData(data: Buffer): Buffer {
+    return escapeIac(data);
+  }
 
   readonly role: Role;
   /** Server: the names the next NEW_ENVIRON request asks for (from `environRequest`). */
@@ -352,7 +356,7 @@ export abstract class SessionCore {
   sendData(data: Buffer): void {
     if (data.length === 0) return;
     this.nvtAfterCr = false;
-    this.onSend(escapeIac(data));
+    this.onSend(this.escapeData(data));
   }
 
   /**

@@ -116,7 +116,11 @@ function publishState(h: HostConn): void {
   writeBitmap(ctrl, C.PENDING, pending);
   publishDirectMode(ctrl, h.sink.directMode());
   Atomics.add(ctrl, C.STATE_SEQ, 1);
-  wake(ctrl, C.CALLER_WAKE);
+  // Before READY the caller can only be waiting in connect() for READY or
+  // ERROR, and setting either wakes it: waking a sleeping thread for each
+  // option agreed during negotiation cost two or three futile wake-ups per
+  // connection (about a tenth of a blocking connect).
+  if ((Atomics.load(ctrl, C.FLAGS) & F.READY) !== 0) wake(ctrl, C.CALLER_WAKE);
 }
 
 /** Hook a live engine connection to its channel and start its pump. */
@@ -319,6 +323,24 @@ interface FingerprintJob {
 }
 const fingerprints = new Map<number, FingerprintJob>();
 
+/**
+ * How long `open` may hold its answer back for the connection to settle.
+ * The caller would otherwise wake twice per connect (for this answer, then
+ * for READY); a loopback connection settles in well under a millisecond.
+ * Longer connects are answered at this bound, and the caller then waits on
+ * the channel as before (its own timeout, the engine's heartbeat), so no
+ * control call comes near synckit's timeout.
+ */
+const OPEN_HOLD_MS = 50;
+
+/** `id` once `settled` has resolved, or after {@link OPEN_HOLD_MS}, whichever comes first. */
+function answerWhenSettled(id: number, settled: Promise<void>): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const timer = setTimeout(resolve, OPEN_HOLD_MS, id);
+    void settled.then(() => { clearTimeout(timer); resolve(id); });
+  });
+}
+
 /** Control-plane entry point (synckit `runAsWorker`). */
 export async function handle(method: string, ...args: unknown[]): Promise<unknown> {
   switch (method) {
@@ -337,7 +359,7 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
         const raw = new RawLink(ch);
         h.raw = raw;
         startPump(h);
-        void raw.connect(host, port, options).then(
+        const settled = raw.connect(host, port, options).then(
           () => {
             if (hasFlags(ch.ctrl, F.CLOSED)) { raw.destroy(); return; }
             h.settled = true;
@@ -351,11 +373,11 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
             wake(ch.ctrl, C.ENGINE_WAKE);
           },
         );
-        return h.id;
+        return answerWhenSettled(h.id, settled);
       }
       // Pump from the start: the caller may close (connect timeout) before the connection exists.
       startPump(h);
-      void connectEngine(host, port, options, h.sink).then(
+      const settled = connectEngine(host, port, options, h.sink).then(
         (conn) => {
           if (hasFlags(ch.ctrl, F.CLOSED)) {
             // The caller gave up while we connected: nobody will use this connection.
@@ -372,7 +394,7 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
           setFlags(ch.ctrl, F.ERROR | F.EOF | F.SOCKET_CLOSED);
         },
       );
-      return h.id;
+      return answerWhenSettled(h.id, settled);
     }
     case 'serverStart': {
       const [ctrlSab, options, ring] = args as [SharedArrayBuffer, ServerOptions, { recv: number; send: number }];

@@ -13,7 +13,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { TelnetConnection } from '../../src/sync/index.js';
 import { type Received, bulkBenchmark, cpuSince } from './bulk-async.js';
-import type { Benchmark } from './harness.js';
+import { type Benchmark, note } from './harness.js';
 
 const RR_SERVER = fileURLToPath(new URL('./rr-server.js', import.meta.url));
 const BLOCKED = fileURLToPath(new URL('./blocked-cpu.js', import.meta.url));
@@ -21,11 +21,13 @@ const ROUND_TRIPS = Number(process.env.BENCH_RR_COUNT ?? 5000);
 const SETUPS = Number(process.env.BENCH_SETUP_COUNT ?? 500);
 /**
  * Connections made before the measured runs. Connection setup runs each
- * function once per connection, so V8 needs a few thousand connections to
- * optimise it: 500-connection batches go from ~1,000 to ~2,300/s over the
- * first 3,000 (docs/design.md, "Connection setup").
+ * function once per connection, so V8 needs thousands of connections to
+ * optimise it, on both sides (the server child starts cold too):
+ * 500-connection batches go from ~500 to ~2,000/s over the first 4,000, and
+ * `--trace-opt` still shows the client's connectEngine and the server's
+ * socket code being optimised at 3,500 (docs/design.md, "Connection setup").
  */
-const SETUP_WARMUP = Number(process.env.BENCH_SETUP_WARMUP ?? 3000);
+const SETUP_WARMUP = Number(process.env.BENCH_SETUP_WARMUP ?? 6000);
 
 /** Start a prompt server child; resolves with its port and a stop function. */
 export async function startPromptServer(mode: 'raw' | 'telnet'): Promise<{ port: number; stop: () => void }> {
@@ -127,23 +129,35 @@ function rr(): Benchmark {
 
 function setup(): Benchmark {
   let tel: { port: number; stop: () => void } | null = null;
+  // The baseline connects to a raw server of its own: raw sockets that
+  // close at once left the Telnet server cleaning up hundreds of
+  // half-negotiated connections while the measured connections ran.
+  let raw: { port: number; stop: () => void } | null = null;
+  // CPU ms per connection of this process (caller and engine threads), the
+  // last measured ones: steadier than the rate on a noisy box.
+  let cpu = 0;
+  let rawCpu = 0;
   const once = (port: number, count: number): number => {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     for (let i = 0; i < count; i++) {
       const c = new TelnetConnection<Buffer>('127.0.0.1', port, { encoding: false, timeout: 5000 });
       c.connect();
       c.close();
     }
+    cpu = cpuSince(c0) / count;
     return count / ((performance.now() - t0) / 1000);
   };
   const rawOnce = async (port: number, count: number): Promise<number> => {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     for (let i = 0; i < count; i++) {
       await new Promise<void>((resolve, reject) => {
         const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(); });
         s.on('error', reject);
       });
     }
+    rawCpu = cpuSince(c0) / count;
     return count / ((performance.now() - t0) / 1000);
   };
   return {
@@ -151,14 +165,17 @@ function setup(): Benchmark {
     unit: 'connections/s',
     async warmup() {
       tel = await startPromptServer('telnet');
+      raw = await startPromptServer('raw');
       once(tel.port, SETUP_WARMUP);
-      await rawOnce(tel.port, SETUP_WARMUP);
+      await rawOnce(raw.port, SETUP_WARMUP);
     },
     async run() {
-      const baseline = await rawOnce(tel!.port, SETUPS);
-      return { value: once(tel!.port, SETUPS), baseline };
+      const baseline = await rawOnce(raw!.port, SETUPS);
+      const value = once(tel!.port, SETUPS);
+      note(`setup.blocking: client CPU ms/connection ${cpu.toFixed(3)} (raw ${rawCpu.toFixed(3)})`);
+      return { value, baseline };
     },
-    async teardown() { tel?.stop(); },
+    async teardown() { tel?.stop(); raw?.stop(); },
   };
 }
 

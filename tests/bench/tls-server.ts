@@ -31,10 +31,14 @@ function payload(): Buffer {
   return buf;
 }
 
+/** Send `data`, then print `cpu MS`: this process's CPU time for the transfer (the bench reads it). */
 async function pump(data: Buffer, write: (b: Buffer) => boolean, drain: () => Promise<void>): Promise<void> {
+  const c0 = process.cpuUsage();
   for (let off = 0; off < data.length; off += CHUNK) {
     if (!write(data.subarray(off, off + CHUNK))) await drain();
   }
+  const c = process.cpuUsage(c0);
+  process.stdout.write(`cpu ${(c.user + c.system) / 1000}\n`);
 }
 
 const PROMPT = Buffer.from('> ');

@@ -17,56 +17,77 @@ import { fileURLToPath } from 'node:url';
 import { openConnection } from '../../src/client.js';
 import { TelnetConnection } from '../../src/sync/index.js';
 import { testCerts } from '../helpers/tls-certs.js';
-import type { Benchmark } from './harness.js';
+import { type Received, cpuSince } from './bulk-async.js';
+import { type Benchmark, note } from './harness.js';
 
 const SIZE = 64 * 1024 * 1024;
+const MiB = SIZE / 2 ** 20;
 const SERVER = fileURLToPath(new URL('./tls-server.js', import.meta.url));
 const ROUND_TRIPS = Number(process.env.BENCH_RR_COUNT ?? 5000);
 const SETUPS = Number(process.env.BENCH_TLS_SETUP_COUNT ?? 300);
 const SETUP_WARMUP = Number(process.env.BENCH_TLS_SETUP_WARMUP ?? 600);
 
-type Child = { port: number; stop: () => void };
+type Child = {
+  port: number;
+  stop: () => void;
+  /** A bulk sender's CPU ms for its oldest transfer not yet asked about. */
+  nextCpu: () => Promise<number>;
+};
 
 async function start(...args: string[]): Promise<Child> {
   const certs = testCerts();
   const child: ChildProcess = spawn(process.execPath, [SERVER, ...args, certs.localhost.certFile, certs.localhost.keyFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const cpus: number[] = [];
+  let cpuWaiter: ((ms: number) => void) | null = null;
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl !== -1) resolve(Number(out.slice(0, nl)));
+      let nl: number;
+      while ((nl = out.indexOf('\n')) !== -1) {
+        const line = out.slice(0, nl);
+        out = out.slice(nl + 1);
+        if (!line.startsWith('cpu ')) { resolve(Number(line)); continue; }
+        const ms = Number(line.slice(4));
+        if (cpuWaiter !== null) { const w = cpuWaiter; cpuWaiter = null; w(ms); } else cpus.push(ms);
+      }
     });
     child.once('exit', (code) => reject(new Error(`tls-server exited with ${code}`)));
   });
-  return { port, stop: () => child.kill() };
+  return {
+    port,
+    stop: () => child.kill(),
+    nextCpu: () => (cpus.length > 0 ? Promise.resolve(cpus.shift()!) : new Promise((r) => { cpuWaiter = r; })),
+  };
 }
 
 const ca = (): string => testCerts().localhost.cert;
 
-/** Read to EOF over raw TLS; returns [bytes, ms] (the handshake included, as on the Telnet side's connect). */
-function rawTlsReceive(port: number): Promise<[number, number]> {
+/** Read to EOF over raw TLS; returns [bytes, ms, CPU ms] after the handshake. */
+function rawTlsReceive(port: number): Promise<Received> {
   return new Promise((resolve, reject) => {
     let t0 = 0;
+    let c0 = process.cpuUsage();
     let n = 0;
-    const s = tls.connect({ port, host: '127.0.0.1', ca: ca() }, () => { t0 = performance.now(); });
+    const s = tls.connect({ port, host: '127.0.0.1', ca: ca() }, () => { t0 = performance.now(); c0 = process.cpuUsage(); });
     s.on('data', (d: Buffer) => { n += d.length; });
-    s.on('end', () => resolve([n, performance.now() - t0]));
+    s.on('end', () => resolve([n, performance.now() - t0, cpuSince(c0)]));
     s.on('error', reject);
   });
 }
 
-/** Read to EOF with the async Telnet client over TLS; [units, ms] after negotiation. */
-async function telnetTlsReceive(port: number, text: boolean): Promise<[number, number]> {
+/** Read to EOF with the async Telnet client over TLS; [units, ms, CPU ms] after negotiation. */
+async function telnetTlsReceive(port: number, text: boolean): Promise<Received> {
   const { reader } = await openConnection('127.0.0.1', port, { encoding: text ? 'utf8' : false, connectMaxwait: 1000, tls: { ca: ca() } });
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   let n = 0;
   for (;;) {
     const chunk = await reader.read(1 << 20);
     if (chunk.length === 0) break;
     n += chunk.length;
   }
-  return [n, performance.now() - t0];
+  return [n, performance.now() - t0, cpuSince(c0)];
 }
 
 function bulk(name: string, kind: 'ascii' | 'binary'): Benchmark {
@@ -80,12 +101,21 @@ function bulk(name: string, kind: 'ascii' | 'binary'): Benchmark {
     async warmup() {
       raw = await start('bulk', 'raw', kind, String(SIZE));
       tel = await start('bulk', 'telnet', kind, String(SIZE));
-      for (let i = 0; i < 3; i++) { await rawTlsReceive(raw.port); await telnetTlsReceive(tel.port, text); }
+      for (let i = 0; i < 3; i++) {
+        await rawTlsReceive(raw.port);
+        await raw.nextCpu();
+        await telnetTlsReceive(tel.port, text);
+        await tel.nextCpu();
+      }
     },
     async run() {
-      const [rb, rms] = await rawTlsReceive(raw!.port);
-      const [tb, tms] = await telnetTlsReceive(tel!.port, text);
+      const [rb, rms, rcpu] = await rawTlsReceive(raw!.port);
+      const rsend = await raw!.nextCpu();
+      const [tb, tms, tcpu] = await telnetTlsReceive(tel!.port, text);
+      const tsend = await tel!.nextCpu();
       if (rb !== SIZE || tb !== SIZE) throw new Error(`short transfer: raw ${rb}, telnet ${tb} of ${SIZE}`);
+      note(`${name}: CPU ms/MiB: receiver ${(tcpu / MiB).toFixed(3)} (raw ${(rcpu / MiB).toFixed(3)}), ` +
+        `sender ${(tsend / MiB).toFixed(3)} (raw ${(rsend / MiB).toFixed(3)})`);
       return { value: SIZE / 1e6 / (tms / 1000), baseline: SIZE / 1e6 / (rms / 1000) };
     },
     async teardown() { raw?.stop(); tel?.stop(); },

@@ -1,0 +1,171 @@
+import t from 'tap';
+import { type ParserHandler, TelnetParser } from '../../src/protocol/parser.js';
+import type { ProtocolProblem } from '../../src/protocol/errors.js';
+import { unescapeIacSimd } from '../../src/protocol/options/iac-simd.js';
+
+const IAC = 0xff;
+
+/** Fixed-seed generator (xorshift32), so a failure names a reproducible case. */
+function prng(seed: number): (n: number) => number {
+  let x = seed >>> 0 || 1;
+  return (n) => {
+    x ^= x << 13; x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5; x >>>= 0;
+    return x % n;
+  };
+}
+
+/** Byte-by-byte reference for unescapeIacSimd: [output, where reading stopped]. */
+function reference(input: Buffer, from: number): [Buffer, number] {
+  const out: number[] = [];
+  let i = from;
+  while (i < input.length) {
+    const b = input[i]!;
+    if (b !== IAC) { out.push(b); i++; continue; }
+    if (i + 1 < input.length && input[i + 1] === IAC) { out.push(IAC); i += 2; continue; }
+    break;
+  }
+  return [Buffer.from(out), i];
+}
+
+/** Escaped random data: each 0xFF doubled, with 0xFF at roughly `density`. */
+function escaped(rnd: (n: number) => number, len: number, density: number): Buffer {
+  const out: number[] = [];
+  while (out.length < len) {
+    const b = density > 0 && rnd(1_000_000) < density * 1_000_000 ? IAC : rnd(255);
+    out.push(b);
+    if (b === IAC) out.push(IAC);
+  }
+  // Cut at len, which may leave a lone trailing 0xFF (its partner not yet received).
+  return Buffer.from(out.slice(0, len));
+}
+
+const stop = new Int32Array(1);
+
+t.test('unescapeIacSimd matches the byte-by-byte reference', async (t) => {
+  if (unescapeIacSimd(Buffer.alloc(16), 0, 16, stop) === null) { t.pass('no WebAssembly SIMD here'); return; }
+  const rnd = prng(7);
+  const lengths = [1, 15, 16, 17, 1023, 1024, 1025, 65535, 65536, 65537, 131072, 200_000];
+  const densities = [0, 1 / 256, 1 / 16, 1 / 2, 1];
+  let checked = 0;
+  for (const len of lengths) {
+    for (const density of densities) {
+      for (const from of [0, 3]) {
+        const input = escaped(rnd, len, density);
+        const [want, wantStop] = reference(input, from);
+        const chunk = Buffer.from(input);
+        const written = unescapeIacSimd(chunk, from, chunk.length, stop)!;
+        if (written !== want.length || stop[0] !== wantStop || !chunk.subarray(from, from + written).equals(want)) {
+          t.fail(`len ${len} density ${density} from ${from}: wrote ${written} (want ${want.length}), stopped ${stop[0]} (want ${wantStop})`);
+          return;
+        }
+        checked++;
+      }
+    }
+  }
+  t.equal(checked, lengths.length * densities.length * 2, 'every case agrees');
+});
+
+t.test('unescapeIacSimd stops at a command anywhere, pieces and blocks included', async (t) => {
+  if (unescapeIacSimd(Buffer.alloc(16), 0, 16, stop) === null) { t.pass('no WebAssembly SIMD here'); return; }
+  const rnd = prng(11);
+  const base = escaped(rnd, 140_000, 1 / 64);
+  let checked = 0;
+  for (const at of [0, 1, 15, 16, 17, 1000, 65534, 65535, 65536, 65537, 131071, 131072, 139_998]) {
+    const input = Buffer.from(base);
+    // Make `at` a command (IAC NOP); the byte before must not be a lone 0xFF.
+    if (at > 0 && input[at - 1] === IAC) input[at - 1] = 0x41;
+    input[at] = IAC;
+    input[at + 1] = 0xf1;
+    const [want, wantStop] = reference(input, 0);
+    const written = unescapeIacSimd(input, 0, input.length, stop)!;
+    t.equal(stop[0], wantStop, `stops at the command placed at ${at} (or an earlier one)`);
+    t.ok(input.subarray(0, written).equals(want), `data before it is right (${at})`);
+    checked++;
+  }
+  // An escaped pair split by the 64 KiB piece boundary is one 0xFF.
+  const pair = Buffer.alloc(70_000, 0x20);
+  pair[65535] = IAC;
+  pair[65536] = IAC;
+  const w = unescapeIacSimd(pair, 0, pair.length, stop)!;
+  t.equal(w, 69_999);
+  t.equal(stop[0], 70_000);
+  t.equal(pair[65535], IAC);
+  t.equal(pair[65536], 0x20, 'the rest moved down by one');
+  // A lone 0xFF as the last byte: stop there, nothing lost.
+  const tail = Buffer.alloc(5000, 0x30);
+  tail[4999] = IAC;
+  t.equal(unescapeIacSimd(tail, 0, tail.length, stop), 4999);
+  t.equal(stop[0], 4999);
+  t.ok(checked > 0);
+});
+
+/** Everything a parser reports, with data joined and copied out (in-place mode rewrites the chunk). */
+function run(input: Buffer, inPlace: boolean, cuts: number[]): string[] {
+  const log: string[] = [];
+  let data: Buffer[] = [];
+  const flush = (): void => {
+    if (data.length > 0) log.push(`data ${Buffer.concat(data).toString('hex')}`);
+    data = [];
+  };
+  const h: ParserHandler = {
+    onData: (span) => { data.push(Buffer.from(span)); },
+    onCommand: (c) => { flush(); log.push(`cmd ${c}`); },
+    onNegotiate: (v, o) => { flush(); log.push(`neg ${v} ${o}`); },
+    onSubnegotiation: (o, p) => { flush(); log.push(`sb ${o} ${p.toString('hex')}`); },
+    onProblem: (p: ProtocolProblem) => { flush(); log.push(`problem ${p.code}`); },
+  };
+  const parser = new TelnetParser(h, { inPlace, binary: true });
+  const copy = Buffer.from(input);
+  let at = 0;
+  for (const cut of [...cuts, copy.length]) {
+    if (cut > at) parser.receive(copy.subarray(at, cut));
+    at = Math.max(at, cut);
+  }
+  flush();
+  return log;
+}
+
+t.test('a binary in-place parser (SIMD runs) reports what the span parser reports', async (t) => {
+  const rnd = prng(2026);
+  const frames = [
+    [IAC, 0xf1], // NOP
+    [IAC, 0xf9], // GA
+    [IAC, 0xfb, 0x00], // WILL BINARY
+    [IAC, 0xfd, 0x18], // DO TTYPE
+    [IAC, 0xfa, 0x18, 0x00, 0x41, 0x4e, 0x53, 0x49, IAC, 0xf0], // SB TTYPE IS ANSI SE
+    [IAC, 0xfa, 0xc9, IAC, IAC, 0x7b, 0x7d, IAC, 0xf0], // SB GMCP with an escaped 0xFF
+  ];
+  let cases = 0;
+  for (let k = 0; k < 12; k++) {
+    const parts: Buffer[] = [];
+    let size = 0;
+    while (size < 300_000) {
+      const run = escaped(rnd, 1 + rnd(k % 2 === 0 ? 90_000 : 3000), [0, 1 / 256, 1 / 8][k % 3]!);
+      // Keep data runs whole: no lone trailing 0xFF before a command.
+      const body = run[run.length - 1] === IAC && (run.length < 2 || run[run.length - 2] !== IAC) ? run.subarray(0, run.length - 1) : run;
+      parts.push(body, Buffer.from(frames[rnd(frames.length)]!));
+      size += body.length;
+    }
+    const input = Buffer.concat(parts);
+    // Cuts: random sizes, small and over 64 KiB, and some right after an 0xFF.
+    const cuts: number[] = [];
+    for (let at = 0; at < input.length;) {
+      at += rnd(4) === 0 ? 1 + rnd(40) : 1 + rnd(100_000);
+      if (rnd(3) === 0) {
+        const ff = input.indexOf(IAC, at);
+        if (ff !== -1) at = ff + 1;
+      }
+      cuts.push(Math.min(at, input.length));
+    }
+    const spans = run(input, false, cuts);
+    const inPlace = run(input, true, cuts);
+    if (JSON.stringify(spans) !== JSON.stringify(inPlace)) {
+      t.fail(`case ${k} differs`);
+      return;
+    }
+    cases++;
+  }
+  t.equal(cases, 12, 'every stream identical');
+});

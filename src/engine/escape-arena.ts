@@ -122,7 +122,7 @@ export class EscapeArena {
 
   /** Regions handed out and not yet released. */
   get pending(): number {
-    return this.regions.length - this.first;
+    return this.byStart.size;
   }
 
   /** Ring offset for `need` contiguous bytes, or -1 when there is no room. */

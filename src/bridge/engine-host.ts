@@ -323,24 +323,6 @@ interface FingerprintJob {
 }
 const fingerprints = new Map<number, FingerprintJob>();
 
-/**
- * How long `open` may hold its answer back for the connection to settle.
- * The caller would otherwise wake twice per connect (for this answer, then
- * for READY); a loopback connection settles in well under a millisecond.
- * Longer connects are answered at this bound, and the caller then waits on
- * the channel as before (its own timeout, the engine's heartbeat), so no
- * control call comes near synckit's timeout.
- */
-const OPEN_HOLD_MS = 50;
-
-/** `id` once `settled` has resolved, or after {@link OPEN_HOLD_MS}, whichever comes first. */
-function answerWhenSettled(id: number, settled: Promise<void>): Promise<number> {
-  return new Promise<number>((resolve) => {
-    const timer = setTimeout(resolve, OPEN_HOLD_MS, id);
-    void settled.then(() => { clearTimeout(timer); resolve(id); });
-  });
-}
-
 /** Control-plane entry point (synckit `runAsWorker`). */
 export async function handle(method: string, ...args: unknown[]): Promise<unknown> {
   switch (method) {
@@ -359,7 +341,7 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
         const raw = new RawLink(ch);
         h.raw = raw;
         startPump(h);
-        const settled = raw.connect(host, port, options).then(
+        void raw.connect(host, port, options).then(
           () => {
             if (hasFlags(ch.ctrl, F.CLOSED)) { raw.destroy(); return; }
             h.settled = true;
@@ -373,11 +355,11 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
             wake(ch.ctrl, C.ENGINE_WAKE);
           },
         );
-        return answerWhenSettled(h.id, settled);
+        return h.id;
       }
       // Pump from the start: the caller may close (connect timeout) before the connection exists.
       startPump(h);
-      const settled = connectEngine(host, port, options, h.sink).then(
+      void connectEngine(host, port, options, h.sink).then(
         (conn) => {
           if (hasFlags(ch.ctrl, F.CLOSED)) {
             // The caller gave up while we connected: nobody will use this connection.
@@ -394,7 +376,7 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
           setFlags(ch.ctrl, F.ERROR | F.EOF | F.SOCKET_CLOSED);
         },
       );
-      return answerWhenSettled(h.id, settled);
+      return h.id;
     }
     case 'serverStart': {
       const [ctrlSab, options, ring] = args as [SharedArrayBuffer, ServerOptions, { recv: number; send: number }];

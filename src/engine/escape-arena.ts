@@ -75,7 +75,9 @@ export class EscapeArena {
    */
   escape(data: Buffer): Buffer {
     const n = data.length;
-    if (n < ARENA_MIN || n > SIMD_PIECE || data.indexOf(Cmd.IAC) === -1) return escapeIac(data);
+    if (n < ARENA_MIN || n > SIMD_PIECE) return escapeIac(data);
+    // Text and most data hold no 0xFF: one scan, and the input goes out as it is.
+    if (data.indexOf(Cmd.IAC) === -1) return data;
     const start = this.take(2 * n + 1);
     if (start === -1) return escapeIac(data);
     const { heap, escape } = this.escaper;

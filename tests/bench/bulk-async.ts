@@ -23,8 +23,16 @@ export interface Sender {
 }
 
 /** Start a sender; resolves once it listens. */
-export async function startSender(mode: 'raw' | 'telnet', kind: 'ascii' | 'binary', size = SIZE): Promise<Sender> {
+export function startSender(mode: 'raw' | 'telnet', kind: 'ascii' | 'binary', size = SIZE): Promise<Sender> {
   const child: ChildProcess = spawn(process.execPath, [SENDER, mode, kind, String(size)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return watchSender(child, 'sender');
+}
+
+/**
+ * A sender child's protocol on stdout: its port on the first line, then
+ * `cpu MS` after each transfer (bulk-server.ts, tls-server.ts).
+ */
+export async function watchSender(child: ChildProcess, what: string): Promise<Sender> {
   const cpus: number[] = [];
   let cpuWaiter: ((ms: number) => void) | null = null;
   const port = await new Promise<number>((resolve, reject) => {
@@ -40,7 +48,7 @@ export async function startSender(mode: 'raw' | 'telnet', kind: 'ascii' | 'binar
         if (cpuWaiter !== null) { const w = cpuWaiter; cpuWaiter = null; w(ms); } else cpus.push(ms);
       }
     });
-    child.once('exit', (code) => reject(new Error(`sender exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
   });
   return {
     port,

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { openConnection } from '../../src/client.js';
 import { TelnetConnection } from '../../src/sync/index.js';
 import { testCerts } from '../helpers/tls-certs.js';
-import { type Received, cpuSince } from './bulk-async.js';
+import { type Received, type Sender, cpuSince, watchSender } from './bulk-async.js';
 import { type Benchmark, note } from './harness.js';
 
 const SIZE = 64 * 1024 * 1024;
@@ -27,38 +27,12 @@ const ROUND_TRIPS = Number(process.env.BENCH_RR_COUNT ?? 5000);
 const SETUPS = Number(process.env.BENCH_TLS_SETUP_COUNT ?? 300);
 const SETUP_WARMUP = Number(process.env.BENCH_TLS_SETUP_WARMUP ?? 600);
 
-type Child = {
-  port: number;
-  stop: () => void;
-  /** A bulk sender's CPU ms for its oldest transfer not yet asked about. */
-  nextCpu: () => Promise<number>;
-};
+type Child = Sender;
 
-async function start(...args: string[]): Promise<Child> {
+function start(...args: string[]): Promise<Child> {
   const certs = testCerts();
   const child: ChildProcess = spawn(process.execPath, [SERVER, ...args, certs.localhost.certFile, certs.localhost.keyFile], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const cpus: number[] = [];
-  let cpuWaiter: ((ms: number) => void) | null = null;
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      let nl: number;
-      while ((nl = out.indexOf('\n')) !== -1) {
-        const line = out.slice(0, nl);
-        out = out.slice(nl + 1);
-        if (!line.startsWith('cpu ')) { resolve(Number(line)); continue; }
-        const ms = Number(line.slice(4));
-        if (cpuWaiter !== null) { const w = cpuWaiter; cpuWaiter = null; w(ms); } else cpus.push(ms);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`tls-server exited with ${code}`)));
-  });
-  return {
-    port,
-    stop: () => child.kill(),
-    nextCpu: () => (cpus.length > 0 ? Promise.resolve(cpus.shift()!) : new Promise((r) => { cpuWaiter = r; })),
-  };
+  return watchSender(child, 'tls-server');
 }
 
 const ca = (): string => testCerts().localhost.cert;

@@ -1,27 +1,10 @@
 import t from 'tap';
-import { type ParserHandler, TelnetParser } from '../../src/protocol/parser.js';
-import type { ProtocolProblem } from '../../src/protocol/errors.js';
+import { TelnetParser } from '../../src/protocol/parser.js';
+import { everyN, parserLog } from '../helpers/parser-log.js';
 
-/** Everything a parser reports, with data copied out (in-place mode rewrites the chunk). */
+/** Everything a parser reports, fed in pieces of `chunk` bytes. */
 function run(input: Buffer, inPlace: boolean, binary: boolean, chunk: number): string[] {
-  const log: string[] = [];
-  let data: Buffer[] = [];
-  const flush = (): void => {
-    if (data.length > 0) log.push(`data ${Buffer.concat(data).toString('hex')}`);
-    data = [];
-  };
-  const h: ParserHandler = {
-    onData: (span) => { data.push(Buffer.from(span)); },
-    onCommand: (c) => { flush(); log.push(`cmd ${c}`); },
-    onNegotiate: (v, o) => { flush(); log.push(`neg ${v} ${o}`); },
-    onSubnegotiation: (o, p) => { flush(); log.push(`sb ${o} ${p.toString('hex')}`); },
-    onProblem: (p: ProtocolProblem) => { flush(); log.push(`problem ${p.code}`); },
-  };
-  const parser = new TelnetParser(h, { inPlace, binary });
-  const copy = Buffer.from(input); // in-place mode may rewrite it
-  for (let i = 0; i < copy.length; i += chunk) parser.receive(copy.subarray(i, i + chunk));
-  flush();
-  return log;
+  return parserLog(input, { inPlace, binary }, everyN(input.length, chunk));
 }
 
 t.test('in-place parsing reports exactly what span parsing reports', async (t) => {

@@ -1,6 +1,5 @@
 import t from 'tap';
-import { type ParserHandler, TelnetParser } from '../../src/protocol/parser.js';
-import type { ProtocolProblem } from '../../src/protocol/errors.js';
+import { parserLog } from '../helpers/parser-log.js';
 import { unescapeIacSimd } from '../../src/protocol/options/iac-simd.js';
 
 const IAC = 0xff;
@@ -101,30 +100,9 @@ t.test('unescapeIacSimd stops at a command anywhere, pieces and blocks included'
   t.ok(checked > 0);
 });
 
-/** Everything a parser reports, with data joined and copied out (in-place mode rewrites the chunk). */
+/** Everything a binary parser reports for `input` cut at `cuts`. */
 function run(input: Buffer, inPlace: boolean, cuts: number[]): string[] {
-  const log: string[] = [];
-  let data: Buffer[] = [];
-  const flush = (): void => {
-    if (data.length > 0) log.push(`data ${Buffer.concat(data).toString('hex')}`);
-    data = [];
-  };
-  const h: ParserHandler = {
-    onData: (span) => { data.push(Buffer.from(span)); },
-    onCommand: (c) => { flush(); log.push(`cmd ${c}`); },
-    onNegotiate: (v, o) => { flush(); log.push(`neg ${v} ${o}`); },
-    onSubnegotiation: (o, p) => { flush(); log.push(`sb ${o} ${p.toString('hex')}`); },
-    onProblem: (p: ProtocolProblem) => { flush(); log.push(`problem ${p.code}`); },
-  };
-  const parser = new TelnetParser(h, { inPlace, binary: true });
-  const copy = Buffer.from(input);
-  let at = 0;
-  for (const cut of [...cuts, copy.length]) {
-    if (cut > at) parser.receive(copy.subarray(at, cut));
-    at = Math.max(at, cut);
-  }
-  flush();
-  return log;
+  return parserLog(input, { inPlace, binary: true }, cuts);
 }
 
 t.test('a binary in-place parser (SIMD runs) reports what the span parser reports', async (t) => {

@@ -1,5 +1,6 @@
 /**
- * IAC doubling in WebAssembly SIMD, for large writes of binary data.
+ * IAC doubling in WebAssembly SIMD, for large writes of binary data, and
+ * its undoing for large reads ({@link unescapeIacSimd}, the parser's).
  *
  * Random bytes hold an 0xFF every 256 bytes on average. The JavaScript
  * escaper (`escapeIac` in codec.ts) pays a native call to find each one and
@@ -11,7 +12,8 @@
  * The module is assembled from iac-simd.wat (beside this file) and embedded
  * below; tests/protocol/options/iac-simd.test.ts re-assembles the source and
  * checks the two agree. Where WebAssembly or its SIMD extension is missing,
- * {@link escapeIacSimd} returns null and the JavaScript escaper is used.
+ * {@link escapeIacSimd} and {@link unescapeIacSimd} return null and the
+ * JavaScript paths are used.
  */
 
 /** iac-simd.wat, assembled by wabt's `wat2wasm` (base64). */

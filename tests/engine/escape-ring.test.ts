@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import t, { type Test } from 'tap';
-import { openConnection } from '../../src/client.js';
+import { type ClientOptions, openConnection } from '../../src/client.js';
+import { testCerts } from '../helpers/tls-certs.js';
 import type { ServerOptions, TelnetStreams } from '../../src/server.js';
 import { ARENA_MIN, EscapeArena, madeArena } from '../../src/engine/escape-arena.js';
 import { escapeIac } from '../../src/protocol/options/codec.js';
@@ -101,12 +102,14 @@ t.test('what the arena does not take, and detach', async (t) => {
 });
 
 /** Server writes `total` random bytes in 64 KiB writes (honouring drain) to each client, which check a SHA-256. */
-async function transfer(t: Test, clients: number, total: number, slowStart: boolean, serverOpts: ServerOptions = {}): Promise<TelnetStreams> {
-  const { server, s, c } = await pair(t, { encoding: false, ...serverOpts }, { encoding: false });
+async function transfer(
+  t: Test, clients: number, total: number, slowStart: boolean, serverOpts: ServerOptions = {}, clientOpts: ClientOptions = {},
+): Promise<TelnetStreams> {
+  const { server, s, c } = await pair(t, { encoding: false, ...serverOpts }, { encoding: false, ...clientOpts });
   const ends = [{ s, c }];
   for (let k = 1; k < clients; k++) {
     const accepted = server.waitForClient();
-    const ck = await openConnection('127.0.0.1', server.port, { encoding: false, connectMaxwait: 2000 });
+    const ck = await openConnection('127.0.0.1', server.port, { encoding: false, connectMaxwait: 2000, ...clientOpts });
     t.teardown(() => ck.writer.close());
     ends.push({ s: await within(accepted, 3000, 'accept'), c: ck });
   }
@@ -183,4 +186,14 @@ t.test('with MCCP2 the escaped writes are copied out of the arena, and arrive in
   t.ok(s.writer.compression.send !== null, 'the server compressed');
   const arena = madeArena();
   if (arena !== null) t.equal(arena.pending, 0);
+});
+
+t.test('over TLS, escaped binary writes (a TLSSocket write takes arena views too) arrive intact', async (t) => {
+  const certs = testCerts();
+  await transfer(t, 2, 6 * 1024 * 1024, true, { tls: { cert: certs.localhost.cert, key: certs.localhost.key } }, { tls: { ca: certs.localhost.cert } });
+  const arena = madeArena();
+  if (arena !== null) {
+    await sleep(50);
+    t.equal(arena.pending, 0, 'every region came back');
+  }
 });

@@ -645,6 +645,14 @@ export interface TelnetServerOptions {
   ring_size?: number;
   /** listen() backlog (default 511; miniboa: 5). */
   backlog?: number;
+  /**
+   * Behind a load balancer: every connection starts with a PROXY v1/v2
+   * header, and `client.address`/`client.port` are the client it names
+   * (not in miniboa; telnetlib3's `--proxy-protocol`, docs/scaling.md).
+   */
+  proxy_protocol?: boolean;
+  /** With `proxy_protocol`: the balancers' addresses or CIDRs allowed to connect (default any). */
+  proxy_from?: string[];
 }
 
 /**
@@ -690,6 +698,7 @@ export class TelnetServer {
       ringSize: options.ring_size ?? 16 * 1024,
       backlog: options.backlog ?? 511,
       maxConnections: Math.max(10000, this.max_connections * 2),
+      ...(options.proxy_protocol === true ? { proxyProtocol: true, ...(options.proxy_from === undefined ? {} : { proxyFrom: options.proxy_from }) } : {}),
     };
     this.server = new BlockingTelnetServer(host, this.port, serverOptions as ConstructorParameters<typeof BlockingTelnetServer>[2]);
     this.server.start();

@@ -385,7 +385,7 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
       const entry: HostServer = { server: null as unknown as TelnetServer, ctrl, ready: [] };
       if ((options as { raw?: boolean }).raw === true) {
         // Raw connections (compat/miniboa): no negotiation, each one is ready at accept.
-        const server = await RawServer.listen(options, (socket) => {
+        const server = await RawServer.listen(options, (socket, proxy) => {
           const ch = createChannel(ring.recv, ring.send);
           const raw = new RawLink(ch, ctrl);
           const h: HostConn = {
@@ -397,7 +397,10 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
           setFlags(ch.ctrl, F.READY);
           entry.ready.push({
             id: h.id, sab: ch.sab, text: false, connectTime: Date.now(),
-            peer: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
+            // Behind a balancer speaking PROXY, the client its header names.
+            peer: proxy?.source != null
+              ? { address: proxy.source.address, port: proxy.source.port }
+              : { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
           });
           Atomics.add(ctrl, 3, 1);
           wake(ctrl, 0);

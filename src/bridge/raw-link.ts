@@ -14,6 +14,7 @@
 import net from 'node:net';
 import { TelnetError } from '../protocol/errors.js';
 import { tcpConnectOrFail } from '../client.js';
+import { type ProxyInfo, type ProxyProtocolOptions, ProxyProtocolGate } from '../engine/proxy-protocol.js';
 import { C, type Channel, F, ringRead, ringUsed, ringWrite, setFlags, wake, wakeFlusher } from './channel.js';
 import { D, DirectWriteGate, publishDirectMode } from './direct-write.js';
 import { ACTIVITY_WORD } from './ring-sink.js';
@@ -82,6 +83,8 @@ export class RawLink {
       else { this.eofPending = true; this.notify(F.SOCKET_CLOSED); }
       wake(this.ch.ctrl, C.ENGINE_WAKE);
     });
+    // A socket that passed the PROXY gate arrives paused, the bytes after its header put back.
+    socket.resume();
   }
 
   /** Socket bytes into the receive ring; the excess is held and the socket paused. */
@@ -225,12 +228,14 @@ export class RawLink {
 }
 
 /** Options of a raw listener. */
-export interface RawServerOptions {
+export interface RawServerOptions extends Pick<ProxyProtocolOptions, 'proxyFrom' | 'proxyTimeout'> {
   host?: string;
   port?: number;
   backlog?: number;
   /** Most simultaneous connections; more are closed at accept (default 10,000). */
   maxConnections?: number;
+  /** Every connection starts with a PROXY v1/v2 header (as the Telnet server's `proxyProtocol`). */
+  proxyProtocol?: boolean;
 }
 
 /**
@@ -242,19 +247,24 @@ export class RawServer {
   private readonly live = new Set<net.Socket>();
   private closing = false;
 
-  private constructor(private readonly server: net.Server) {}
+  private constructor(private readonly server: net.Server, private readonly proxy: ProxyProtocolGate | null) {}
 
-  /** Listen; `onSocket` gets every accepted socket (within `maxConnections`). */
-  static listen(options: RawServerOptions, onSocket: (socket: net.Socket) => void): Promise<RawServer> {
+  /**
+   * Listen; `onSocket` gets every accepted socket (within `maxConnections`),
+   * with its PROXY header when `proxyProtocol` is set (refused headers close
+   * the socket, as on the Telnet server).
+   */
+  static listen(options: RawServerOptions, onSocket: (socket: net.Socket, proxy: ProxyInfo | null) => void): Promise<RawServer> {
     const max = options.maxConnections ?? 10000;
     let self: RawServer | null = null;
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
       if (self === null || self.closing || self.live.size >= max) { socket.destroy(); return; }
       self.live.add(socket);
       socket.once('close', () => self?.live.delete(socket));
-      onSocket(socket);
+      if (self.proxy === null) onSocket(socket, null);
+      else self.proxy.accept(socket, (s, info) => { if (self?.closing === false) onSocket(s, info); else s.destroy(); });
     });
-    self = new RawServer(server);
+    self = new RawServer(server, options.proxyProtocol === true ? new ProxyProtocolGate(options) : null);
     const { host = 'localhost', port = 6023, backlog = 511 } = options;
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(new TelnetError(`cannot listen on ${host}:${port}: ${err.message}`, 'ERR_TELNET_LISTEN', { cause: err }));
@@ -279,6 +289,7 @@ export class RawServer {
     if (this.closing) return;
     this.closing = true;
     this.server.close();
+    this.proxy?.close();
     for (const s of this.live) if (!s.writableEnded) s.end();
     if (this.live.size > 0) {
       setTimeout(() => { for (const s of this.live) s.destroy(); }, graceMs).unref();

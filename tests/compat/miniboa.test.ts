@@ -406,3 +406,26 @@ t.test('stopped servers release every connection in the engine', async (t) => {
   t.same(stats, { conns: 0, servers: 0 }, 'nothing is left in the engine');
   t.end();
 });
+
+t.test('proxy_protocol: the client is the one the PROXY header names; bytes after it are data; a bad header is refused', async (t) => {
+  const s = server(t, { proxy_protocol: true });
+  const seen: TelnetClient[] = [];
+  s.on_connect = (c) => { seen.push(c); };
+  // v1 header and the first line in one segment.
+  const a = await Raw.connect(s.port);
+  a.socket.write('PROXY TCP4 203.0.113.7 192.0.2.1 40001 6023\r\nlook\r\n');
+  await cycle(s, () => seen.length === 1 && seen[0]!.cmd_ready, 'proxied client and its line');
+  t.equal(seen[0]!.address, '203.0.113.7', 'address from the header');
+  t.equal(seen[0]!.port, 40001, 'port from the header');
+  t.equal(seen[0]!.get_command(), 'look', 'the bytes after the header are the first line');
+  // A connection without a header is refused; the server goes on.
+  const b = await Raw.connect(s.port);
+  b.socket.write('look\r\n');
+  await cycle(s, () => b.ended || b.closed, 'headerless connection closed');
+  t.equal(seen.length, 1, 'no client for it');
+  // proxy_from: a balancer outside the list is refused before anything is read.
+  const s2 = server(t, { proxy_protocol: true, proxy_from: ['10.9.9.9'] });
+  const c = await Raw.connect(s2.port);
+  await cycle(s2, () => c.ended || c.closed, 'connection from outside proxy_from closed');
+  t.equal(s2.client_count(), 0);
+});

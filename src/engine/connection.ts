@@ -420,7 +420,9 @@ export class EngineConnection implements IdleEntry, InflateHost, DeflateHost {
   /**
    * In-band data with IAC doubled. Large writes that go straight to the
    * socket are escaped into this thread's arena (see escape-arena.ts) and
-   * released by the socket's write callback in {@link send}.
+   * released by the socket's write callback in {@link send}. Only here is
+   * the choice made: the session hands the result to {@link send} at once,
+   * so MCCP, a reply batch or a direct-write gate never receive a view.
    */
   escapeData(data: Buffer): Buffer {
     if (data.length < ARENA_MIN || this.mccpOut !== null || this.gate !== null || this.outBatch !== null) return escapeIac(data);
@@ -432,15 +434,10 @@ export class EngineConnection implements IdleEntry, InflateHost, DeflateHost {
   send(bytes: Buffer): void {
     const socket = this.socket;
     const arena = bytes.length >= ARENA_MIN ? madeArena() : null;
-    let region = arena === null ? null : arena.regionOf(bytes);
+    const region = arena === null ? null : arena.regionOf(bytes);
     if (socket === null || this.isClosed || socket.destroyed || socket.writableEnded) {
       if (region !== null) arena!.release(region);
       return;
-    }
-    if (region !== null && (this.mccpOut !== null || this.outBatch !== null || this.gate !== null)) {
-      // Only a plain socket write keeps a view of the arena.
-      bytes = arena!.detach(bytes, region);
-      region = null;
     }
     this.txBytes += bytes.length;
     if (this.trace !== null) this.trace(`send ${bytes.length} bytes\n${hexdump(bytes, '>>  ')}`);

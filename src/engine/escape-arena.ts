@@ -18,9 +18,8 @@
  * small, too large or holds no 0xFF, it falls back to `escapeIac`.
  *
  * One arena per thread, made on first use. Only {@link EngineConnection}'s
- * plain socket path keeps views; every other path (MCCP, the blocking API's
- * direct writes, a batch of replies) copies the bytes out and releases at
- * once ({@link EscapeArena.detach}).
+ * plain socket path asks for views; every other path (MCCP, the blocking
+ * API's direct writes, a batch of replies) escapes with `escapeIac`.
  */
 import { escapeIac } from '../protocol/options/codec.js';
 import { Cmd } from '../protocol/constants.js';
@@ -69,9 +68,9 @@ export class EscapeArena {
 
   /**
    * `data` with every 0xFF doubled. A view of the arena (find its region
-   * with {@link regionOf} at once, and give it back with {@link release} or
-   * {@link detach}) when the arena took it; otherwise `data` itself (no
-   * 0xFF) or a new buffer.
+   * with {@link regionOf} at once, and give it back with {@link release})
+   * when the arena took it; otherwise `data` itself (no 0xFF) or a new
+   * buffer.
    */
   escape(data: Buffer): Buffer {
     const n = data.length;
@@ -112,14 +111,6 @@ export class EscapeArena {
       rs.splice(0, this.first);
       this.first = 0;
     }
-  }
-
-  /** A copy of `buf` in memory of its own, and its region released. */
-  detach(buf: Buffer, region: ArenaRegion): Buffer {
-    const copy = Buffer.allocUnsafe(buf.length);
-    copy.set(buf);
-    this.release(region);
-    return copy;
   }
 
   /** Regions handed out and not yet released. */

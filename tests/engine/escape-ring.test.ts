@@ -80,7 +80,7 @@ t.test('the ring wraps around, and a full ring falls back to a new buffer', asyn
   t.equal(arena.pending, 0);
 });
 
-t.test('what the arena does not take, and detach', async (t) => {
+t.test('what the arena does not take', async (t) => {
   const arena = EscapeArena.create(512 * 1024);
   if (arena === null) { t.pass('no WebAssembly SIMD here'); return; }
   const small = randomBytes(ARENA_MIN - 1, 1);
@@ -93,12 +93,6 @@ t.test('what the arena does not take, and detach', async (t) => {
     t.ok(out.equals(escapeIac(data)), `${name}: escaped right`);
   }
   t.equal(arena.regionOf(Buffer.alloc(8)), null, 'a foreign buffer has no region');
-  const data = randomBytes(16 * 1024, 3);
-  const view = arena.escape(data);
-  const copy = arena.detach(view, arena.regionOf(view)!);
-  t.equal(arena.pending, 0, 'detach releases');
-  t.equal(arena.regionOf(copy), null, 'the copy is memory of its own');
-  t.ok(copy.equals(escapeIac(data)));
 });
 
 /** Server writes `total` random bytes in 64 KiB writes (honouring drain) to each client, which check a SHA-256. */
@@ -181,7 +175,7 @@ t.test('a client gone mid-transfer leaves the server serving, and the arena whol
   }
 });
 
-t.test('with MCCP2 the escaped writes are copied out of the arena, and arrive intact', async (t) => {
+t.test('with MCCP2 the escaped writes do not use the arena, and arrive intact', async (t) => {
   const s = await transfer(t, 1, 4 * 1024 * 1024, false, { compression: true });
   t.ok(s.writer.compression.send !== null, 'the server compressed');
   const arena = madeArena();

@@ -698,7 +698,7 @@ export class TelnetServer {
       ringSize: options.ring_size ?? 16 * 1024,
       backlog: options.backlog ?? 511,
       maxConnections: Math.max(10000, this.max_connections * 2),
-      ...(options.proxy_protocol === true ? { proxyProtocol: true, ...(options.proxy_from === undefined ? {} : { proxyFrom: options.proxy_from }) } : {}),
+      ...(options.proxy_protocol === true ? { proxyProtocol: true, proxyFrom: options.proxy_from } : {}),
     };
     this.server = new BlockingTelnetServer(host, this.port, serverOptions as ConstructorParameters<typeof BlockingTelnetServer>[2]);
     this.server.start();

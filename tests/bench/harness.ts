@@ -285,3 +285,30 @@ export function chunks(buf: Buffer, size: number): Buffer[] {
   for (let i = 0; i < buf.length; i += size) out.push(buf.subarray(i, Math.min(i + size, buf.length)));
   return out;
 }
+
+/** A bulk sender's payload: `makeAscii` text, or deterministic pseudo-random bytes (about one 0xFF in 256). */
+export function bulkPayload(kind: string, size: number): Buffer {
+  if (kind === 'ascii') return makeAscii(size);
+  const buf = Buffer.allocUnsafe(size);
+  let x = 0x12345678;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    buf[i] = x & 0xff;
+  }
+  return buf;
+}
+
+/**
+ * A bulk sender's transfer: `data` in 64 KiB writes, honouring
+ * backpressure, then `cpu MS` on stdout (this process's CPU time for it,
+ * which bulk-async.ts `watchSender` reads).
+ */
+export async function pumpBulk(data: Buffer, write: (b: Buffer) => boolean, drain: () => Promise<void>): Promise<void> {
+  const CHUNK = 64 * 1024;
+  const c0 = process.cpuUsage();
+  for (let off = 0; off < data.length; off += CHUNK) {
+    if (!write(data.subarray(off, off + CHUNK))) await drain();
+  }
+  const c = process.cpuUsage(c0);
+  process.stdout.write(`cpu ${(c.user + c.system) / 1000}\n`);
+}

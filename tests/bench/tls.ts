@@ -27,9 +27,7 @@ const ROUND_TRIPS = Number(process.env.BENCH_RR_COUNT ?? 5000);
 const SETUPS = Number(process.env.BENCH_TLS_SETUP_COUNT ?? 300);
 const SETUP_WARMUP = Number(process.env.BENCH_TLS_SETUP_WARMUP ?? 600);
 
-type Child = Sender;
-
-function start(...args: string[]): Promise<Child> {
+function start(...args: string[]): Promise<Sender> {
   const certs = testCerts();
   const child: ChildProcess = spawn(process.execPath, [SERVER, ...args, certs.localhost.certFile, certs.localhost.keyFile], { stdio: ['ignore', 'pipe', 'inherit'] });
   return watchSender(child, 'tls-server');
@@ -65,8 +63,8 @@ async function telnetTlsReceive(port: number, text: boolean): Promise<Received> 
 }
 
 function bulk(name: string, kind: 'ascii' | 'binary'): Benchmark {
-  let raw: Child | null = null;
-  let tel: Child | null = null;
+  let raw: Sender | null = null;
+  let tel: Sender | null = null;
   const text = kind === 'ascii';
   return {
     name,
@@ -97,7 +95,7 @@ function bulk(name: string, kind: 'ascii' | 'binary'): Benchmark {
 }
 
 function setup(): Benchmark {
-  let tel: Child | null = null;
+  let tel: Sender | null = null;
   const telnetOnce = async (port: number, count: number): Promise<number> => {
     const t0 = performance.now();
     for (let i = 0; i < count; i++) {
@@ -177,7 +175,7 @@ function blockingTlsRoundTrips(port: number, count: number): number {
 }
 
 function rr(): Benchmark {
-  let tel: Child | null = null;
+  let tel: Sender | null = null;
   return {
     name: 'rr.blocking.tls',
     unit: 'roundtrips/s',

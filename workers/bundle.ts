@@ -10,8 +10,8 @@
  * Modules whose identity or state must be the same one that the handler's
  * own imports of `telnetlib3/sync` get stay outside the bundle and load as
  * themselves: the error classes (so `instanceof TelnetClosedError` works in a
- * handler), the constants, and the engine client with its channel helpers
- * (which hold the thread's engine status). ServerConnection is inside; its
+ * handler), the constants, and the engine client with its channel and spin helpers
+ * (which hold the thread's engine status and spin back-off). ServerConnection is inside; its
  * class recognises instances of either copy (Symbol.hasInstance).
  *
  *   node dist/workers/bundle.js
@@ -24,7 +24,7 @@ const workers = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.dirname(workers);
 
 /** Loaded as themselves (absolute paths: esbuild rewrites the imports relative to the bundle). */
-const SHARED = ['protocol/errors.js', 'protocol/constants.js', 'bridge/engine-client.js', 'bridge/channel.js']
+const SHARED = ['protocol/errors.js', 'protocol/constants.js', 'bridge/engine-client.js', 'bridge/channel.js', 'bridge/spin.js']
   .map((p) => path.join(dist, 'src', p));
 
 await build({

@@ -23,6 +23,8 @@ export const ACTIVITY_WORD = 4;
 export class RingSink implements DataSink {
   onPause: () => void = () => {};
   onResume: () => void = () => {};
+  /** Called after received data went into the ring for the caller. */
+  onDelivered: () => void = () => {};
   /** feedData copies into the ring, or into `pending`: its client socket may read into a shared buffer. */
   readonly copiesData = true;
 
@@ -76,7 +78,10 @@ export class RingSink implements DataSink {
       // so did not wake us): move what fits now, or both sides would wait.
       this.refill();
     }
-    if (n > 0) this.notify();
+    if (n > 0) {
+      this.notify();
+      this.onDelivered();
+    }
   }
 
   feedEof(): void {

@@ -1,5 +1,5 @@
 /**
- * Spin, then sleep (src/bridge/engine-client.ts): a blocked read may watch
+ * Spin, then sleep (src/bridge/spin.ts): a blocked read may watch
  * its wake word for a bounded moment before it sleeps. These tests pin down
  * the bounds: the back-off after spins that caught nothing, the leases that
  * cap how many threads spin at once (and expire if a spinner vanished), and
@@ -7,7 +7,7 @@
  */
 import t from 'tap';
 import { H, STATUS_BYTES } from '../../src/bridge/channel.js';
-import { SPIN_US, resetSpin, spinCounters, spinWait } from '../../src/bridge/engine-client.js';
+import { SPIN_US, resetSpin, spinCounters, spinWait } from '../../src/bridge/spin.js';
 import { TelnetConnection } from '../../src/sync/index.js';
 import { Child, HOST } from './helpers.js';
 

@@ -130,7 +130,7 @@ function publishState(h: HostConn): void {
 function adopt(h: HostConn, conn: EngineConnection): void {
   h.conn = conn;
   h.sink.bind(conn);
-  h.sink.onDelivered = () => armAnswerSpin(h);
+  h.sink.onDelivered = (bytes) => { if (bytes < ANSWER_SPIN_BELOW) armAnswerSpin(h); };
   conn.setSocketGate((socket) => (h.gate = DirectWriteGate.attach(h.ch.ctrl, socket)));
   const mud = h.mud = new MudQueue(h.ch, conn);
   conn.listeners.push((ev) => {
@@ -223,6 +223,14 @@ function sendRing(h: HostConn, conn: EngineConnection): boolean {
 }
 
 /**
+ * Answers spin only after a delivery shorter than a full TLS record (16 KiB):
+ * a reply ends with a short piece, while a bulk transfer is a run of full
+ * records and 64 KiB socket reads, which a spin on every 64th delivery
+ * would stall (100 µs per MiB or so).
+ */
+const ANSWER_SPIN_BELOW = 16 * 1024;
+
+/**
  * Answer spin: after data reached the caller of a connection whose writes
  * must pass through this thread (TLS, MCCP, a transcoded encoding: no direct
  * writes), watch briefly for the caller's answer and send it at once. A
@@ -232,6 +240,7 @@ function sendRing(h: HostConn, conn: EngineConnection): boolean {
  * spin is the callers' (spin.ts: bounded, backed off after misses, one lease
  * of the CPUs - 1).
  */
+
 const answerSpins = { armed: 0, sent: 0 };
 
 function armAnswerSpin(h: HostConn): void {

@@ -23,8 +23,8 @@ export const ACTIVITY_WORD = 4;
 export class RingSink implements DataSink {
   onPause: () => void = () => {};
   onResume: () => void = () => {};
-  /** Called after received data went into the ring for the caller. */
-  onDelivered: () => void = () => {};
+  /** Called after received data (`bytes` of it) went into the ring for the caller. */
+  onDelivered: (bytes: number) => void = () => {};
   /** feedData copies into the ring, or into `pending`: its client socket may read into a shared buffer. */
   readonly copiesData = true;
 
@@ -80,7 +80,7 @@ export class RingSink implements DataSink {
     }
     if (n > 0) {
       this.notify();
-      this.onDelivered();
+      this.onDelivered(n);
     }
   }
 

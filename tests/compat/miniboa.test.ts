@@ -403,7 +403,7 @@ t.test('stopped servers release every connection in the engine', async (t) => {
     await sleep(50);
     stats = engineCall<{ conns: number; servers: number }>('stats');
   }
-  t.same(stats, { conns: 0, servers: 0 }, 'nothing is left in the engine');
+  t.same({ conns: stats.conns, servers: stats.servers }, { conns: 0, servers: 0 }, 'nothing is left in the engine');
   t.end();
 });
 

@@ -54,6 +54,13 @@ t.test('TLS, one connection: answers go out from the spin', async (t) => {
   }
   t.ok(moved.armed >= 400, `a spin was armed after each reply (${moved.armed})`);
   t.ok(moved.sent > 0, `some answers were sent by the spin (${moved.sent} of 400)`);
+  // A bulk reply comes as full 16 KiB records: those deliveries arm no spin.
+  const before = stats().answerSpins.armed;
+  c.write('bulk 1048576\r\n');
+  const reply = c.readUntil('> ', 10000);
+  t.equal(reply.length, 1048576 + 4, 'the bulk reply whole');
+  const armed = stats().answerSpins.armed - before;
+  t.ok(armed < 16, `${armed} spins armed over 64 records`);
 });
 
 t.test('TLS, two connections: no spin, so the other connection never waits behind one', async (t) => {

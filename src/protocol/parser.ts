@@ -229,9 +229,17 @@ export class TelnetParser {
     const n = chunk.length;
     const inPlace = this.inPlace;
     if (inPlace && this.binary && n - from >= SIMD_UNESCAPE_MIN) {
-      const written = unescapeIacSimd(chunk, from, n, simdStop);
+      // Up to the first IAC nothing moves: find it by memchr (a chunk of
+      // text holds none), and unescape only from there.
+      const first = chunk.indexOf(IAC, from);
+      if (first === -1) {
+        this.handler.onData(chunk.subarray(from, n));
+        return n;
+      }
+      const written = n - first >= SIMD_UNESCAPE_MIN ? unescapeIacSimd(chunk, first, n, simdStop) : null;
       if (written !== null) {
-        if (written > 0) this.handler.onData(chunk.subarray(from, from + written));
+        const end = first + written;
+        if (end > from) this.handler.onData(chunk.subarray(from, end));
         const stop = simdStop[0]!;
         if (stop === n) return n;
         this.state = State.Iac;

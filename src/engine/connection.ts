@@ -11,17 +11,17 @@
  * directions, and the waiters of `waitFor`.
  */
 import type { Socket } from 'node:net';
-import { Cmd, Opt, cmdName, describeNegotiation, optName } from '../protocol/constants.js';
+import { Cmd, optName } from '../protocol/constants.js';
 import { type ProblemCode, type ProtocolProblem, TelnetClosedError, TelnetError } from '../protocol/errors.js';
 import type { SessionEvent } from '../protocol/events.js';
 import { type SessionOptions, TelnetSession } from '../protocol/session.js';
-import { type EncodingErrors, encodingFromLang, isEncodingSupported, normalizeEncoding } from './encoding.js';
+import { type EncodingErrors, isEncodingSupported, normalizeEncoding } from './encoding.js';
 import { type Logger, hexdump, silentLogger } from './logger.js';
 import { ExtraInfo } from './extra-info.js';
 import { type IdleEntry, type IdleList, monotonicNow, setIdle, touchIdle } from './idle-timers.js';
 import { attachStaticReads } from './static-reads.js';
 import { type DeflateHost, type InflateHost, MccpDeflater, MccpInflater, type MccpStats } from './mccp.js';
-import { mergeGmcp } from '../protocol/options/gmcp.js';
+import { recordEvent } from './session-record.js';
 import { TelnetReader } from './reader.js';
 import { TelnetWriter } from './writer.js';
 import { ARENA_MIN, madeArena, threadArena } from './escape-arena.js';
@@ -137,8 +137,6 @@ export interface SocketGate {
 type Waiter = { check: () => boolean; resolve: () => void; reject: (e: Error) => void };
 
 /** `ttype1`... as constants: one string for every connection. */
-const TTYPE_KEYS = Array.from({ length: 9 }, (_, i) => `ttype${i}`);
-
 /** Where a socket's shared listeners find their connection. */
 const kConn = Symbol('telnetlib3.connection');
 type OwnedSocket = Socket & { [kConn]?: EngineConnection };
@@ -600,74 +598,9 @@ export class EngineConnection implements IdleEntry, InflateHost, DeflateHost {
     this.sink.setEncoding(this.incomingEncoding());
   }
 
-  /** @internal Every session event: bookkeeping, then the writer's callbacks, the listeners and the driver. */
+  /** @internal Every session event: bookkeeping (session-record.ts), then the writer's callbacks, the listeners and the driver. */
   handleSessionEvent(ev: SessionEvent): void {
-    const log = this.logger;
-    switch (ev.type) {
-      case 'option':
-        log.debug(`${ev.side} ${optName(ev.option)} ${ev.enabled ? 'enabled' : 'disabled'}`);
-        if (ev.option === Opt.BINARY) this.sink.setEncoding(this.incomingEncoding());
-        break;
-      case 'refused':
-        log.debug(`refused ${describeNegotiation(ev.side === 'local' ? Cmd.DO : Cmd.WILL, ev.option)}`);
-        break;
-      case 'problem':
-        log[ev.problem.severity === 'error' ? 'warn' : 'debug'](`peer problem ${ev.problem.code}: ${ev.problem.message}`);
-        if (this.hooks.onProtocolError !== undefined) this.callHook('onProtocolError', this.hooks.onProtocolError, ev.problem);
-        break;
-      case 'command':
-        log.debug(`recv IAC ${cmdName(ev.command)}`);
-        break;
-      case 'naws':
-        this.extra.set('cols', ev.cols);
-        this.extra.set('rows', ev.rows);
-        break;
-      case 'ttype':
-        this.extra.set(TTYPE_KEYS[ev.index] ?? `ttype${ev.index}`, ev.name);
-        if (ev.term !== '') this.extra.set('TERM', ev.term);
-        break;
-      case 'tspeed':
-        this.extra.set('tspeed', `${ev.rx},${ev.tx}`);
-        break;
-      case 'xdisploc':
-        this.extra.set('xdisploc', ev.display);
-        break;
-      case 'sndloc':
-        this.extra.set('sndloc', ev.location);
-        break;
-      case 'environ':
-        for (const [k, v] of Object.entries(ev.vars)) this.extra.set(k, v);
-        if (this.role === 'server') {
-          const fromLang = typeof ev.vars.LANG === 'string' ? encodingFromLang(ev.vars.LANG) : null;
-          if (fromLang !== null) this.setNegotiatedEncoding(fromLang, true);
-          else if (typeof ev.vars.CHARSET === 'string') {
-            const cs = normalizeEncoding(ev.vars.CHARSET);
-            if (cs !== null) this.setNegotiatedEncoding(cs, true);
-          }
-        }
-        if (ev.dropped.length > 0) log.debug(`environ dropped: ${ev.dropped.join(' ')}`);
-        break;
-      case 'compress':
-        this.startCompression(ev.option, ev.direction);
-        break;
-      case 'mssp':
-        this.extra.set('mssp', ev.table);
-        break;
-      case 'gmcp': {
-        let store = this.extra.get('gmcp') as Record<string, unknown> | undefined;
-        if (store === undefined) this.extra.set('gmcp', store = {});
-        mergeGmcp(store, ev);
-        break;
-      }
-      case 'charset': {
-        const cs = normalizeEncoding(ev.charset);
-        if (cs !== null) this.setNegotiatedEncoding(cs, true);
-        else log.warn(`charset ${ev.charset} agreed but unknown here; encoding unchanged`);
-        break;
-      }
-      default:
-        break;
-    }
+    recordEvent(this, ev);
     this.writer.dispatch(ev);
     if (this.listenerList !== null) for (const l of this.listenerList) l(ev);
     this.driver?.onSessionEvent(ev);
@@ -676,8 +609,8 @@ export class EngineConnection implements IdleEntry, InflateHost, DeflateHost {
     if (ev.type === 'logout' && this.role === 'server' && ev.verb === Cmd.DO) this.writer.close();
   }
 
-  /** The session says compression starts for one direction (MCCP2 / MCCP3). */
-  private startCompression(option: number, direction: 'send' | 'receive'): void {
+  /** @internal The session says compression starts for one direction (MCCP2 / MCCP3). */
+  startCompression(option: number, direction: 'send' | 'receive'): void {
     this.logger.info(`${optName(option)} compression of ${direction === 'send' ? 'our output' : 'the peer\'s input'} starts`);
     if (direction === 'receive') {
       this.mccpIn = new MccpInflater(option, this, this.hooks.maxInflateRatio);
@@ -799,6 +732,12 @@ export class EngineConnection implements IdleEntry, InflateHost, DeflateHost {
     if (hook !== undefined) this.callHook('onError', hook, err instanceof Error ? err : new Error(String(err)));
   }
 
+  /** @internal A protocol problem for the `onProtocolError` callback. */
+  protocolProblem(problem: ProtocolProblem): void {
+    if (this.hooks.onProtocolError !== undefined) this.callHook('onProtocolError', this.hooks.onProtocolError, problem);
+  }
+
+  /** Run an error callback; what it throws is logged. */
   private callHook<A>(name: string, hook: (arg: A, writer: TelnetWriter) => void, arg: A): void {
     try {
       hook(arg, this.writer);

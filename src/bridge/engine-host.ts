@@ -29,6 +29,7 @@ import { RingSink } from './ring-sink.js';
 import { RawLink, RawServer } from './raw-link.js';
 import { type ServerProbeOptions, probeServer } from '../fingerprint/server-probe.js';
 import { MudQueue } from './mud-queue.js';
+import { engineLogger } from './engine-log.js';
 
 /** How errors cross the thread boundary. */
 export interface WireError {
@@ -429,13 +430,15 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
       return h.id;
     }
     case 'serverStart': {
-      const [ctrlSab, options, ring] = args as [SharedArrayBuffer, ServerOptions, { recv: number; send: number }];
+      const [ctrlSab, wanted, ring] = args as [SharedArrayBuffer, ServerOptions & { logLevel?: string }, { recv: number; send: number }];
+      const { logLevel, ...options } = wanted;
+      const logger = engineLogger(logLevel);
       const ctrl = new Int32Array(ctrlSab);
       const id = nextId++;
       const entry: HostServer = { server: null as unknown as TelnetServer, ctrl, ready: [] };
       if ((options as { raw?: boolean }).raw === true) {
         // Raw connections (compat/miniboa): no negotiation, each one is ready at accept.
-        const server = await RawServer.listen(options, (socket, proxy) => {
+        const server = await RawServer.listen({ ...options, logger }, (socket, proxy) => {
           const ch = createChannel(ring.recv, ring.send);
           const raw = new RawLink(ch, ctrl);
           const h: HostConn = {
@@ -463,6 +466,7 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
       const sinks = new WeakMap<EngineConnection, HostConn>();
       const server = await createServer({
         ...options,
+        logger,
         sinkFactory: (encoding: string | false) => {
           const ch = createChannel(ring.recv, ring.send);
           const h: HostConn = {

@@ -228,7 +228,7 @@ export class RawLink {
 }
 
 /** Options of a raw listener. */
-export interface RawServerOptions extends Pick<ProxyProtocolOptions, 'proxyFrom' | 'proxyTimeout'> {
+export interface RawServerOptions extends Pick<ProxyProtocolOptions, 'proxyFrom' | 'proxyTimeout' | 'logger'> {
   host?: string;
   port?: number;
   backlog?: number;

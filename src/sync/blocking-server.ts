@@ -17,6 +17,8 @@ import type { ServerOptions } from '../server.js';
 import { assertPlainOptions, channelCall, engineCall, engineStatus, sleepUntil } from '../bridge/engine-client.js';
 import { openChannel, wake } from '../bridge/channel.js';
 import { ACTIVITY_WORD } from '../bridge/ring-sink.js';
+import { checkLogLevel } from '../bridge/engine-log.js';
+import type { LogLevel } from '../engine/logger.js';
 import { type AcceptedConnection, SERVER_SHUTDOWN, ServerConnection } from './server-connection.js';
 
 /** A handler module reference: path, file URL, or either with `#exportName`. */
@@ -36,6 +38,13 @@ export interface BlockingServerOptions extends Omit<ServerOptions, 'host' | 'por
   ringSize?: number;
   /** How long `shutdown()` lets connections close gracefully (default 1000 ms). */
   graceMs?: number;
+  /**
+   * What the engine thread logs to standard error (`LEVEL message` lines):
+   * `warn` by default (a refused PROXY header, a failed TLS handshake, a
+   * peer's protocol error), `info` adds connections and negotiation,
+   * `silent` turns it off. A logger object cannot cross into that thread.
+   */
+  logLevel?: LogLevel;
 }
 
 /** Control block words: [wake, engine gone, shutdown requested, connections ready]. */
@@ -94,6 +103,7 @@ export class BlockingTelnetServer {
     if (this.serverId !== null) throw new TelnetUsageError('Server already started', 'ERR_TELNET_ALREADY_STARTED');
     const { handler: _h, warmHandlers: _w, maxHandlers: _m, handlerResourceLimits: _r, ringSize, graceMs: _g, ...rest } = this.options;
     assertPlainOptions(rest, 'BlockingTelnetServer');
+    checkLogLevel(rest.logLevel);
     const ring = ringSize ?? 64 * 1024;
     const r = engineCall<{ id: number; address: { address: string; port: number; family: string } }>(
       'serverStart', this.ctrl.buffer, { ...rest, host: this.host, port: this.requestedPort }, { recv: ring, send: ring });

@@ -380,7 +380,9 @@ export async function handle(method: string, ...args: unknown[]): Promise<unknow
     case 'hello':
       return { status: status.buffer, pid: process.pid };
     case 'open': {
-      const [sab, host, port, options] = args as [SharedArrayBuffer, string, number, ClientOptions & { encoding?: string | false }];
+      const [sab, host, port, options] = args as [SharedArrayBuffer, string, number, ClientOptions & { encoding?: string | false; logLevel?: string }];
+      // A fresh copy of the caller's options (structured clone): the logger goes in, its level stays unread.
+      options.logger = engineLogger(options.logLevel);
       const ch = openChannel(sab);
       const text = options.encoding !== false;
       const h: HostConn = {

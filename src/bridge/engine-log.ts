@@ -1,5 +1,5 @@
 /**
- * The engine thread's log for blocking servers. A logger object cannot
+ * The engine thread's log for the blocking API. A logger object cannot
  * cross into the engine thread, and a worker's `console` output waits for
  * the main thread's event loop (which a blocked caller never runs), so the
  * engine writes its own lines straight to standard error, `LEVEL message`,
@@ -29,8 +29,12 @@ function toStderr(line: string): void {
   }
 }
 
-/** A logger for the engine thread writing to fd 2 at `level` and above. */
+const loggers = new Map<LogLevel, Logger>();
+
+/** The engine thread's logger writing to fd 2 at `level` and above (one per level, shared). */
 export function engineLogger(level: unknown): Logger {
   const l = checkLogLevel(level);
-  return l === 'silent' ? silentLogger : makeLogger(l, toStderr);
+  let logger = loggers.get(l);
+  if (logger === undefined) loggers.set(l, logger = l === 'silent' ? silentLogger : makeLogger(l, toStderr));
+  return logger;
 }

@@ -10,6 +10,8 @@ import type { WaitForSpec } from '../engine/options-view.js';
 import { C, F, createChannel } from '../bridge/channel.js';
 import { takeChannel } from '../bridge/channel-pool.js';
 import { assertPlainOptions, channelCall, engineCall, rebuild, waitUntil } from '../bridge/engine-client.js';
+import { checkLogLevel } from '../bridge/engine-log.js';
+import type { LogLevel } from '../engine/logger.js';
 import { ChannelCore, type ExpectResult, type SyncWriterView } from './core.js';
 import type { MudMessage } from '../bridge/mud-queue.js';
 
@@ -21,6 +23,13 @@ export interface TelnetConnectionOptions extends Omit<ClientOptions, 'shell' | '
   limit?: number;
   /** Receive ring size in bytes (power of two, default 1 MiB). */
   ringSize?: number;
+  /**
+   * What the engine thread logs for this connection to standard error
+   * (`LEVEL message` lines, as the blocking server's `logLevel`):
+   * `warn` by default (a peer's protocol errors), `debug` adds negotiation,
+   * `silent` turns it off.
+   */
+  logLevel?: LogLevel;
 }
 
 /** A blocking Telnet client connection. */
@@ -47,6 +56,7 @@ export class TelnetConnection<T extends string | Buffer = string> {
     if (this.core !== null || this.closed) throw new TelnetUsageError('Already connected', 'ERR_TELNET_ALREADY_CONNECTED');
     const { timeout, limit, ringSize, ...open } = this.options;
     assertPlainOptions(open, 'TelnetConnection');
+    checkLogLevel(open.logLevel);
     // Default-size channels are reused from this thread's closed connections (channel-pool.ts).
     const ch = ringSize === undefined ? takeChannel() : createChannel(ringSize);
     engineCall<number>('open', ch.sab, this.host, this.port, open);

@@ -93,6 +93,14 @@ export async function telnetReceive(port: number, text: boolean): Promise<Receiv
   return [n, performance.now() - t0, cpuSince(c0)];
 }
 
+/** How a bulk benchmark's senders are started and its raw baseline receives (plain TCP, or TLS in tls.ts). */
+export interface BulkTransport {
+  startSender(mode: 'raw' | 'telnet', kind: 'ascii' | 'binary'): Promise<Sender>;
+  rawReceive(port: number): Promise<Received>;
+}
+
+const plainTransport: BulkTransport = { startSender: (mode, kind) => startSender(mode, kind), rawReceive };
+
 /**
  * A bulk benchmark: the raw client and `receive` (one transfer from the
  * Telnet sender) take turns, after the same untimed transfers each. Each
@@ -102,7 +110,9 @@ export async function telnetReceive(port: number, text: boolean): Promise<Receiv
  */
 export function bulkBenchmark(
   name: string, kind: 'ascii' | 'binary', receive: (port: number, text: boolean) => Promise<Received> | Received, runs?: number,
+  transport: BulkTransport = plainTransport,
 ): Benchmark {
+  const { startSender, rawReceive } = transport;
   let raw: Sender | null = null;
   let tel: Sender | null = null;
   const text = kind === 'ascii';

@@ -17,11 +17,10 @@ import { fileURLToPath } from 'node:url';
 import { openConnection } from '../../src/client.js';
 import { TelnetConnection } from '../../src/sync/index.js';
 import { testCerts } from '../helpers/tls-certs.js';
-import { type Received, type Sender, cpuSince, watchSender } from './bulk-async.js';
-import { type Benchmark, note } from './harness.js';
+import { type BulkTransport, type Received, type Sender, bulkBenchmark, cpuSince, watchSender } from './bulk-async.js';
+import type { Benchmark } from './harness.js';
 
 const SIZE = 64 * 1024 * 1024;
-const MiB = SIZE / 2 ** 20;
 const SERVER = fileURLToPath(new URL('./tls-server.js', import.meta.url));
 const ROUND_TRIPS = Number(process.env.BENCH_RR_COUNT ?? 5000);
 const SETUPS = Number(process.env.BENCH_TLS_SETUP_COUNT ?? 300);
@@ -60,38 +59,6 @@ async function telnetTlsReceive(port: number, text: boolean): Promise<Received> 
     n += chunk.length;
   }
   return [n, performance.now() - t0, cpuSince(c0)];
-}
-
-function bulk(name: string, kind: 'ascii' | 'binary'): Benchmark {
-  let raw: Sender | null = null;
-  let tel: Sender | null = null;
-  const text = kind === 'ascii';
-  return {
-    name,
-    unit: 'MB/s',
-    runs: 5,
-    async warmup() {
-      raw = await start('bulk', 'raw', kind, String(SIZE));
-      tel = await start('bulk', 'telnet', kind, String(SIZE));
-      for (let i = 0; i < 3; i++) {
-        await rawTlsReceive(raw.port);
-        await raw.nextCpu();
-        await telnetTlsReceive(tel.port, text);
-        await tel.nextCpu();
-      }
-    },
-    async run() {
-      const [rb, rms, rcpu] = await rawTlsReceive(raw!.port);
-      const rsend = await raw!.nextCpu();
-      const [tb, tms, tcpu] = await telnetTlsReceive(tel!.port, text);
-      const tsend = await tel!.nextCpu();
-      if (rb !== SIZE || tb !== SIZE) throw new Error(`short transfer: raw ${rb}, telnet ${tb} of ${SIZE}`);
-      note(`${name}: CPU ms/MiB: receiver ${(tcpu / MiB).toFixed(3)} (raw ${(rcpu / MiB).toFixed(3)}), ` +
-        `sender ${(tsend / MiB).toFixed(3)} (raw ${(rsend / MiB).toFixed(3)})`);
-      return { value: SIZE / 1e6 / (tms / 1000), baseline: SIZE / 1e6 / (rms / 1000) };
-    },
-    async teardown() { raw?.stop(); tel?.stop(); },
-  };
 }
 
 function setup(): Benchmark {
@@ -192,4 +159,11 @@ function rr(): Benchmark {
   };
 }
 
-export const benchmarks: Benchmark[] = [bulk('bulk.tls.ascii', 'ascii'), bulk('bulk.tls.binary', 'binary'), setup(), rr()];
+/** Senders are tls-server.ts children; the raw baseline is a plain tls.TLSSocket. */
+const tlsTransport: BulkTransport = { startSender: (mode, kind) => start('bulk', mode, kind, String(SIZE)), rawReceive: rawTlsReceive };
+
+export const benchmarks: Benchmark[] = [
+  bulkBenchmark('bulk.tls.ascii', 'ascii', telnetTlsReceive, 5, tlsTransport),
+  bulkBenchmark('bulk.tls.binary', 'binary', telnetTlsReceive, 5, tlsTransport),
+  setup(), rr(),
+];

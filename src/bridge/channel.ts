@@ -16,6 +16,7 @@
  * fill level, so no index arithmetic ever touches a buffer out of bounds.
  * Only this folder (and workers/) uses SharedArrayBuffer and Atomics.
  */
+import { allocAlignedTo, copyIntoShared } from './shared-copy.js';
 
 /** Control word indices. */
 export const C = {
@@ -141,8 +142,8 @@ export function ringWrite(ctrl: Int32Array, ring: Uint8Array, headIdx: number, t
   if (n <= 0) return 0;
   const at = head & (size - 1);
   const first = Math.min(n, size - at);
-  ring.set(first === src.length ? src : src.subarray(0, first), at);
-  if (n > first) ring.set(src.subarray(first, n), 0);
+  copyIntoShared(ring, at, first === src.length ? src : src.subarray(0, first));
+  if (n > first) copyIntoShared(ring, 0, src.subarray(first, n));
   Atomics.store(ctrl, headIdx, (head + n) | 0);
   return n;
 }
@@ -151,7 +152,9 @@ export function ringWrite(ctrl: Int32Array, ring: Uint8Array, headIdx: number, t
 export function ringRead(ctrl: Int32Array, ring: Uint8Array, headIdx: number, tailIdx: number, max = Infinity): Buffer {
   const n = Math.min(ringUsed(ctrl, headIdx, tailIdx), max);
   if (n <= 0) return Buffer.alloc(0);
-  const out = Buffer.allocUnsafe(n);
+  // Aligned with the first part's start; the second part (from the ring's
+  // start, after size - at bytes) is then aligned too, as size is a power of two.
+  const out = allocAlignedTo(ring, Atomics.load(ctrl, tailIdx) & (ring.length - 1), n);
   let w = 0;
   ringDrain(ctrl, ring, headIdx, tailIdx, (part) => { out.set(part, w); w += part.length; }, n);
   return out;

@@ -653,6 +653,11 @@ export interface TelnetServerOptions {
   proxy_protocol?: boolean;
   /** With `proxy_protocol`: the balancers' addresses or CIDRs allowed to connect (default any). */
   proxy_from?: string[];
+  /**
+   * What the engine thread writes to stderr (not in miniboa): `'warn'` by
+   * default (a refused PROXY header), `'info'`, `'debug'`, or `'silent'`.
+   */
+  log_level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
 /**
@@ -699,6 +704,7 @@ export class TelnetServer {
       backlog: options.backlog ?? 511,
       maxConnections: Math.max(10000, this.max_connections * 2),
       ...(options.proxy_protocol === true ? { proxyProtocol: true, proxyFrom: options.proxy_from } : {}),
+      ...(options.log_level !== undefined ? { logLevel: options.log_level } : {}),
     };
     this.server = new BlockingTelnetServer(host, this.port, serverOptions as ConstructorParameters<typeof BlockingTelnetServer>[2]);
     this.server.start();

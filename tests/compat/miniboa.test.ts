@@ -429,3 +429,10 @@ t.test('proxy_protocol: the client is the one the PROXY header names; bytes afte
   await cycle(s2, () => c.ended || c.closed, 'connection from outside proxy_from closed');
   t.equal(s2.client_count(), 0);
 });
+
+t.test('log_level reaches the engine thread: an unknown one is refused at construction', (t) => {
+  t.throws(() => new TelnetServer({ port: 0, address: HOST, log_level: 'loud' as never }), { code: 'ERR_TELNET_BAD_OPTION', message: /logLevel must be one of/ });
+  const quiet = server(t, { proxy_protocol: true, log_level: 'silent' });
+  t.ok(quiet.port > 0, "'silent' is taken (the refusal lines themselves: tests/sync/proxy-protocol.test.ts)");
+  t.end();
+});

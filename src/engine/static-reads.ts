@@ -17,6 +17,7 @@
  * it keeps ({@link DataSink.copiesData}).
  */
 import net from 'node:net';
+import { simdReadArea } from '../protocol/options/iac-simd.js';
 
 /** Bytes read per socket read at most. */
 export const STATIC_READ_SIZE = 512 * 1024;
@@ -34,7 +35,8 @@ type ReadingSocket = net.Socket & { [kReads]?: StaticReads };
 
 /** `net.connect(opts)`, reading into the thread's shared read buffer. */
 export function connectWithStaticReads(opts: net.NetConnectOpts): net.Socket {
-  const buffer = shared ??= Buffer.allocUnsafe(STATIC_READ_SIZE);
+  // In a SIMD module's memory, so that binary data is unescaped where it was read.
+  const buffer = shared ??= simdReadArea(STATIC_READ_SIZE) ?? Buffer.allocUnsafe(STATIC_READ_SIZE);
   let target: ((chunk: Buffer) => void) | null = null;
   const early: Buffer[] = [];
   const socket: ReadingSocket = net.connect({

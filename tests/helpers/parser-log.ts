@@ -6,8 +6,12 @@
 import type { ProtocolProblem } from '../../src/protocol/errors.js';
 import { type ParserHandler, type ParserOptions, TelnetParser } from '../../src/protocol/parser.js';
 
-/** Feed a copy of `input` cut at the offsets `cuts` (ascending) and log what the parser reports. */
-export function parserLog(input: Buffer, options: ParserOptions, cuts: readonly number[]): string[] {
+/**
+ * Feed a copy of `input` cut at the offsets `cuts` (ascending) and log what
+ * the parser reports; `place` may move each piece where it is parsed (as the
+ * engine's static reads do).
+ */
+export function parserLog(input: Buffer, options: ParserOptions, cuts: readonly number[], place: (piece: Buffer) => Buffer = (p) => p): string[] {
   const log: string[] = [];
   let data: Buffer[] = [];
   const flush = (): void => {
@@ -25,7 +29,7 @@ export function parserLog(input: Buffer, options: ParserOptions, cuts: readonly 
   const copy = Buffer.from(input);
   let at = 0;
   for (const cut of [...cuts, copy.length]) {
-    if (cut > at) parser.receive(copy.subarray(at, cut));
+    if (cut > at) parser.receive(place(copy.subarray(at, cut)));
     at = Math.max(at, cut);
   }
   flush();

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { parserLog } from '../helpers/parser-log.js';
-import { unescapeIacSimd } from '../../src/protocol/options/iac-simd.js';
+import { simdReadArea, unescapeIacSimd } from '../../src/protocol/options/iac-simd.js';
 
 const IAC = 0xff;
 
@@ -42,7 +42,24 @@ function escaped(rnd: (n: number) => number, len: number, density: number): Buff
 
 const stop = new Int32Array(1);
 
-t.test('unescapeIacSimd matches the byte-by-byte reference', async (t) => {
+/** The engine's read area (static reads land there and are unescaped in place, in the module's memory). */
+const area = simdReadArea(512 * 1024);
+
+/**
+ * `input` copied to where it is unescaped: a Buffer of its own (through the
+ * module's scratch pieces), or the read area at an odd offset (in place).
+ */
+function place(input: Buffer, where: 'heap' | 'area'): Buffer {
+  if (where === 'heap' || area === null) return Buffer.from(input);
+  const at = 5;
+  if (at + input.length > area.length) throw new Error('input larger than the read area');
+  const view = area.subarray(at, at + input.length);
+  view.set(input);
+  return view;
+}
+
+for (const where of ['heap', 'area'] as const) {
+t.test(`${where}: unescapeIacSimd matches the byte-by-byte reference`, async (t) => {
   if (unescapeIacSimd(Buffer.alloc(16), 0, 16, stop) === null) { t.pass('no WebAssembly SIMD here'); return; }
   const rnd = prng(7);
   const lengths = [1, 15, 16, 17, 1023, 1024, 1025, 65535, 65536, 65537, 131072, 200_000];
@@ -53,7 +70,7 @@ t.test('unescapeIacSimd matches the byte-by-byte reference', async (t) => {
       for (const from of [0, 3]) {
         const input = escaped(rnd, len, density);
         const [want, wantStop] = reference(input, from);
-        const chunk = Buffer.from(input);
+        const chunk = place(input, where);
         const written = unescapeIacSimd(chunk, from, chunk.length, stop)!;
         if (written !== want.length || stop[0] !== wantStop || !chunk.subarray(from, from + written).equals(want)) {
           t.fail(`len ${len} density ${density} from ${from}: wrote ${written} (want ${want.length}), stopped ${stop[0]} (want ${wantStop})`);
@@ -66,46 +83,57 @@ t.test('unescapeIacSimd matches the byte-by-byte reference', async (t) => {
   t.equal(checked, lengths.length * densities.length * 2, 'every case agrees');
 });
 
-t.test('unescapeIacSimd stops at a command anywhere, pieces and blocks included', async (t) => {
+t.test(`${where}: unescapeIacSimd stops at a command anywhere, pieces and blocks included`, async (t) => {
   if (unescapeIacSimd(Buffer.alloc(16), 0, 16, stop) === null) { t.pass('no WebAssembly SIMD here'); return; }
   const rnd = prng(11);
   const base = escaped(rnd, 140_000, 1 / 64);
   let checked = 0;
   for (const at of [0, 1, 15, 16, 17, 1000, 65534, 65535, 65536, 65537, 131071, 131072, 139_998]) {
-    const input = Buffer.from(base);
+    const made = Buffer.from(base);
     // Make `at` a command (IAC NOP); the byte before must not be a lone 0xFF.
-    if (at > 0 && input[at - 1] === IAC) input[at - 1] = 0x41;
-    input[at] = IAC;
-    input[at + 1] = 0xf1;
-    const [want, wantStop] = reference(input, 0);
+    if (at > 0 && made[at - 1] === IAC) made[at - 1] = 0x41;
+    made[at] = IAC;
+    made[at + 1] = 0xf1;
+    const input = place(made, where);
+    const [want, wantStop] = reference(made, 0);
     const written = unescapeIacSimd(input, 0, input.length, stop)!;
     t.equal(stop[0], wantStop, `stops at the command placed at ${at} (or an earlier one)`);
     t.ok(input.subarray(0, written).equals(want), `data before it is right (${at})`);
     checked++;
   }
   // An escaped pair split by the 64 KiB piece boundary is one 0xFF.
-  const pair = Buffer.alloc(70_000, 0x20);
-  pair[65535] = IAC;
-  pair[65536] = IAC;
+  const made = Buffer.alloc(70_000, 0x20);
+  made[65535] = IAC;
+  made[65536] = IAC;
+  const pair = place(made, where);
   const w = unescapeIacSimd(pair, 0, pair.length, stop)!;
   t.equal(w, 69_999);
   t.equal(stop[0], 70_000);
   t.equal(pair[65535], IAC);
   t.equal(pair[65536], 0x20, 'the rest moved down by one');
   // A lone 0xFF as the last byte: stop there, nothing lost.
-  const tail = Buffer.alloc(5000, 0x30);
-  tail[4999] = IAC;
+  const lone = Buffer.alloc(5000, 0x30);
+  lone[4999] = IAC;
+  const tail = place(lone, where);
   t.equal(unescapeIacSimd(tail, 0, tail.length, stop), 4999);
   t.equal(stop[0], 4999);
   t.ok(checked > 0);
 });
-
-/** Everything a binary parser reports for `input` cut at `cuts`. */
-function run(input: Buffer, inPlace: boolean, cuts: number[]): string[] {
-  return parserLog(input, { inPlace, binary: true }, cuts);
 }
 
-t.test('a binary in-place parser (SIMD runs) reports what the span parser reports', async (t) => {
+t.test('the read area is one buffer per thread, in the module\'s memory', async (t) => {
+  if (area === null) { t.pass('no WebAssembly SIMD here'); return; }
+  t.equal(simdReadArea(1024), area, 'later calls get the same buffer');
+  t.equal(area.length, 512 * 1024);
+  t.not(area.buffer.constructor.name, 'SharedArrayBuffer');
+});
+
+/** Everything a binary parser reports for `input` cut at `cuts`. */
+function run(input: Buffer, inPlace: boolean, cuts: number[], where: 'heap' | 'area' = 'heap'): string[] {
+  return parserLog(input, { inPlace, binary: true }, cuts, where === 'area' ? (piece) => place(piece, 'area') : undefined);
+}
+
+t.test('a binary in-place parser (SIMD runs, in a buffer of its own or in the read area) reports what the span parser reports', async (t) => {
   const rnd = prng(2026);
   const frames = [
     [IAC, 0xf1], // NOP
@@ -139,7 +167,8 @@ t.test('a binary in-place parser (SIMD runs) reports what the span parser report
     }
     const spans = run(input, false, cuts);
     const inPlace = run(input, true, cuts);
-    if (JSON.stringify(spans) !== JSON.stringify(inPlace)) {
+    const inArea = run(input, true, cuts, 'area');
+    if (JSON.stringify(spans) !== JSON.stringify(inPlace) || JSON.stringify(spans) !== JSON.stringify(inArea)) {
       t.fail(`case ${k} differs`);
       return;
     }

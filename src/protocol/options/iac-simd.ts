@@ -7,7 +7,8 @@
  * another to move the stretch after it; at that density those calls cost
  * more than the copying, and a sender of binary data spends as much time
  * escaping as the kernel spends sending. This module looks at sixteen bytes
- * per step instead and copies in and out of its own memory once each way.
+ * per step instead and copies in and out of its own memory once each way,
+ * or not at all for data read into {@link simdReadArea}.
  *
  * The module is assembled from iac-simd.wat (beside this file) and embedded
  * below; tests/protocol/options/iac-simd.test.ts re-assembles the source and
@@ -17,7 +18,7 @@
  */
 
 /** iac-simd.wat, assembled by wabt's `wat2wasm` (base64). */
-export const IAC_SIMD_WASM = 'AGFzbQEAAAABCAFgA39/fwF/AwMCAAAFAwEABAYGAX8BQQALBygEBm1lbW9yeQIAB3N0b3BwZWQDAAZlc2NhcGUAAAh1bmVzY2FwZQABCq4DAtUBAwJ/AXsCfwJAA0AgA0EQaiABSw0BIAAgA2r9AAQAIQUgAiAEaiAF/QsEACAFQf8B/Q/9I/1TBEAgA0EQaiEGA0AgACADai0AACEHIAIgBGogBzoAACACIARqIAc6AAEgBEEBIAdB/wFGamohBCADQQFqIQMgAyAGSQ0ACwUgA0EQaiEDIARBEGohBAsMAAsLAkADQCADIAFPDQEgACADai0AACEHIAIgBGogBzoAACACIARqIAc6AAEgBEEBIAdB/wFGamohBCADQQFqIQMMAAsLIAQL1AEDAn8BewJ/AkADQCADQRBqIAFLBEAgASEGBSAAIANq/QAEACEFIAIgBGogBf0LBAAgBUH/Af0P/SP9U0UEQCADQRBqIQMgBEEQaiEEDAILIANBEGohBgsCQANAIAMgBk8NASAAIANqLQAAIQcgB0H/AUcEQCACIARqIAc6AAAgA0EBaiEDIARBAWohBAwBCyADQQFqIAFPDQMgACADai0AAUH/AUcNAyACIARqQf8BOgAAIANBAmohAyAEQQFqIQQMAAsLIAMgAUkNAAsLIAMkACAECw==';
+export const IAC_SIMD_WASM = 'AGFzbQEAAAABCAFgA39/fwF/AwMCAAAFAwEABAYGAX8BQQALBygEBm1lbW9yeQIAB3N0b3BwZWQDAAZlc2NhcGUAAAh1bmVzY2FwZQABCq4DAtUBAwJ/AXsCfwJAA0AgA0EQaiABSw0BIAAgA2r9AAQAIQUgAiAEaiAF/QsEACAFQf8B/Q/9I/1TBEAgA0EQaiEGA0AgACADai0AACEHIAIgBGogBzoAACACIARqIAc6AAEgBEEBIAdB/wFGamohBCADQQFqIQMgAyAGSQ0ACwUgA0EQaiEDIARBEGohBAsMAAsLAkADQCADIAFPDQEgACADai0AACEHIAIgBGogBzoAACACIARqIAc6AAEgBEEBIAdB/wFGamohBCADQQFqIQMMAAsLIAQL1AEDAn8BewJ/AkADQCADQRBqIAFLBEAgASEGBSAAIANq/QAEACEFIAVB/wH9D/0j/VNFBEAgAiAEaiAF/QsEACADQRBqIQMgBEEQaiEEDAILIANBEGohBgsCQANAIAMgBk8NASAAIANqLQAAIQcgB0H/AUcEQCACIARqIAc6AAAgA0EBaiEDIARBAWohBAwBCyADQQFqIAFPDQMgACADai0AAUH/AUcNAyACIARqQf8BOgAAIANBAmohAyAEQQFqIQQMAAsLIAMgAUkNAAsLIAMkACAECw==';
 
 /** Input bytes escaped per call; the output region after it holds 2 * PIECE + 1. */
 const PIECE = 64 * 1024;
@@ -70,6 +71,24 @@ export function createSimdEscaper(extraBytes: number): { escaper: Escaper; buffe
   }
 }
 
+/** The thread's read area (see {@link simdReadArea}); undefined until asked for, null where SIMD is missing. */
+let readArea: { escaper: Escaper; buffer: ArrayBuffer; view: Buffer } | null | undefined;
+
+/**
+ * A buffer of `bytes` inside a SIMD module's memory of its own, for socket
+ * reads (the engine's static reads): {@link unescapeIacSimd} unescapes a
+ * chunk that lies in it in place, with no copy in or out of the module.
+ * One per thread, made on the first call (later calls get the same one,
+ * whatever `bytes`); null where WebAssembly SIMD is missing.
+ */
+export function simdReadArea(bytes: number): Buffer | null {
+  if (readArea === undefined) {
+    const made = createSimdEscaper(bytes);
+    readArea = made === null ? null : { escaper: made.escaper, buffer: made.buffer, view: Buffer.from(made.buffer, made.base, bytes) };
+  }
+  return readArea?.view ?? null;
+}
+
 /** Input bytes the scratch area of a {@link createSimdEscaper} memory takes per call. */
 export const SIMD_PIECE = PIECE;
 
@@ -118,6 +137,14 @@ export function escapeIacSimd(buf: Buffer): Buffer | null {
  * Worth calling for a kilobyte or more of binary data.
  */
 export function unescapeIacSimd(chunk: Buffer, from: number, end: number, stop: Int32Array): number | null {
+  const area = readArea;
+  if (area != null && chunk.buffer === area.buffer && end > from) {
+    // The chunk lies in the read area's module memory: unescape where it lies.
+    const at = chunk.byteOffset + from;
+    const m = area.escaper.unescape(at, end - from, at);
+    stop[0] = from + area.escaper.stopped.value;
+    return m;
+  }
   if (escaper === undefined) escaper = load();
   if (escaper === null) return null;
   const { unescape, stopped, heap } = escaper;

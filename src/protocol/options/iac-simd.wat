@@ -12,7 +12,9 @@
 ;;   The receiving side: copies data bytes from src to dst, an escaped
 ;;   0xFF 0xFF as one 0xFF, and stops at an 0xFF that starts a command (or
 ;;   is the last byte, its partner not yet received): `stopped` is then that
-;;   0xFF's offset, else len. dst must have room for len bytes.
+;;   0xFF's offset, else len. dst must have room for len bytes; it may be
+;;   src itself or start before it (in place): no byte is written past the
+;;   byte being read, and a whole block only once it is read.
 (module
   (memory (export "memory") 4)
   (global $stopped (export "stopped") (mut i32) (i32.const 0))
@@ -57,9 +59,11 @@
           (then (local.set $stop (local.get $len)))
           (else
             (local.set $v (v128.load (i32.add (local.get $src) (local.get $i))))
-            (v128.store (i32.add (local.get $dst) (local.get $j)) (local.get $v))
             (if (i32.eqz (v128.any_true (i8x16.eq (local.get $v) (i8x16.splat (i32.const 255)))))
               (then
+                ;; Stored only here: the byte loop below reads the block
+                ;; from src, which dst may overlap (in place).
+                (v128.store (i32.add (local.get $dst) (local.get $j)) (local.get $v))
                 (local.set $i (i32.add (local.get $i) (i32.const 16)))
                 (local.set $j (i32.add (local.get $j) (i32.const 16)))
                 (br $blocks)))

@@ -1,22 +1,14 @@
 /** The three router examples (async, blocking, telnet-client API) against the fake router: the same facts from each. */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import t from 'tap';
 import { REPO_ROOT } from '../helpers/peers.js';
+import { type ChildResult, runChild } from '../helpers/run-child.js';
 import { startFakeRouter } from './helpers.js';
 
 const EXAMPLES = path.join(REPO_ROOT, 'dist', 'bin', 'examples');
 
-function run(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, path.join(EXAMPLES, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => p.kill('SIGKILL'), 60000);
-    p.once('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-  });
+function run(script: string, args: string[]): Promise<ChildResult> {
+  return runChild('env', ['-u', 'NODE_OPTIONS', process.execPath, path.join(EXAMPLES, script), ...args]);
 }
 
 t.test('router-async, router-blocking and router-telnet-client agree', async (t) => {

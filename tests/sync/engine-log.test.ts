@@ -4,11 +4,11 @@
  * problem) is a WARN line, the data after it still arrives, and `silent`
  * writes nothing. The client runs in a child process (fixtures/log-client.ts).
  */
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { TelnetConnection } from '../../src/sync/index.js';
+import { type ChildResult, runChild } from '../helpers/run-child.js';
 
 const CLIENT = fileURLToPath(new URL('./fixtures/log-client.js', import.meta.url));
 
@@ -21,16 +21,8 @@ function badPeer(): Promise<net.Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-function runClient(port: number, level: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLIENT, String(port), level], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-  });
+function runClient(port: number, level: string): Promise<ChildResult> {
+  return runChild(process.execPath, [CLIENT, String(port), level], 20_000);
 }
 
 t.test('default level: the oversized SB is a WARN line, and the line after it arrives', async (t) => {

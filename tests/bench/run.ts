@@ -25,6 +25,7 @@ const MODULES: readonly string[] = [
   './cluster.js',
   './exec.js',
   './decode-retro.js',
+  './shared-copy.js',
 ];
 
 async function load(): Promise<Benchmark[]> {

@@ -41,7 +41,7 @@ export interface BlockingServerOptions extends Omit<ServerOptions, 'host' | 'por
   /**
    * What the engine thread logs to standard error (`LEVEL message` lines):
    * `warn` by default (a refused PROXY header, a failed TLS handshake, a
-   * peer's protocol error), `info` adds connections and negotiation,
+   * peer's protocol error), `info` adds connections, `debug` negotiation,
    * `silent` turns it off. A logger object cannot cross into that thread.
    */
   logLevel?: LogLevel;

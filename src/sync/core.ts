@@ -47,6 +47,14 @@ export interface SyncWriterView {
 
 type Unit = string | Buffer;
 
+/**
+ * The most a byte `read(n)` moves out of the ring at once (it returns up to
+ * `n` of what has arrived, so it may return less). Copies of this size come
+ * from malloc's heap, reused from read to read; a whole 1 MiB ring at once
+ * took fresh pages each time (0.1 CPU ms/MiB more in bulk reads).
+ */
+const READ_PIECE = 128 * 1024;
+
 /** Blocking operations over one channel. */
 export class ChannelCore<T extends Unit = Unit> {
   readonly text: boolean;
@@ -96,7 +104,7 @@ export class ChannelCore<T extends Unit = Unit> {
       return this.take(this.buf.length);
     }
     if (n === 0) return this.take(0);
-    this.block(() => this.pull() || this.buf.length > 0 || this.peerClosed(), deadline, what);
+    this.block(() => this.pull(READ_PIECE) || this.buf.length > 0 || this.peerClosed(), deadline, what);
     if (this.buf.length === 0) throw new TelnetClosedError('Connection closed');
     return this.take(Math.min(n, this.buf.length));
   }
@@ -446,8 +454,11 @@ export class ChannelCore<T extends Unit = Unit> {
     if (!waitUntil(this.ch, ready, deadline, true)) throw new TelnetTimeoutError(`${what} timed out`);
   }
 
-  /** Move what the ring holds into the local buffer (up to the limit). Returns whether anything moved. */
-  private pull(): boolean {
+  /**
+   * Move what the ring holds into the local buffer (up to the limit; bytes
+   * at most `max` at once). Returns whether anything moved.
+   */
+  private pull(max = Infinity): boolean {
     const ctrl = this.ch.ctrl;
     if (this.buf.length >= this.limit) return false;
     if (ringUsed(ctrl, C.RECV_HEAD, C.RECV_TAIL) === 0) {
@@ -457,12 +468,12 @@ export class ChannelCore<T extends Unit = Unit> {
       }
       return false;
     }
-    this.pullOnce();
+    this.pullOnce(max);
     return true;
   }
 
-  /** Move everything in the ring into the local buffer (text decodes straight from the ring). */
-  private pullOnce(): void {
+  /** Move what is in the ring (bytes: up to `max`) into the local buffer (text decodes straight from the ring). */
+  private pullOnce(max = Infinity): void {
     const ctrl = this.ch.ctrl;
     const decoder = this.decoder;
     if (decoder !== null) {
@@ -470,7 +481,7 @@ export class ChannelCore<T extends Unit = Unit> {
       ringDrain(ctrl, this.ch.recv, C.RECV_HEAD, C.RECV_TAIL, (part) => decodeInPieces(decoder, part, (r) => { text += r.text; }));
       this.buf = (this.buf as string) + text;
     } else {
-      const bytes = ringRead(ctrl, this.ch.recv, C.RECV_HEAD, C.RECV_TAIL);
+      const bytes = ringRead(ctrl, this.ch.recv, C.RECV_HEAD, C.RECV_TAIL, max);
       this.buf = (this.buf as Buffer).length === 0 ? bytes : Buffer.concat([this.buf as Buffer, bytes]);
     }
     if (Atomics.load(ctrl, C.RECV_WAIT) !== 0) wake(ctrl, C.ENGINE_WAKE);

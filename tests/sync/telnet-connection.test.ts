@@ -233,6 +233,30 @@ t.test('a tiny receive ring (16 bytes) still moves 1 MiB in order, with no stall
   t.end();
 });
 
+t.test('a byte read(n) moves at most 128 KiB out of a full ring per call, and nothing is lost', (t) => {
+  const c = open<Buffer>(t, { encoding: false, timeout: 5000 }, BYTES);
+  const N = 768 * 1024;
+  c.write(Buffer.from(cmd.bulk(N)));
+  // Let the 1 MiB ring fill before reading: a read could take all of it.
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+  let got = 0;
+  let reads = 0;
+  let largest = 0;
+  let bad = -1;
+  while (got < N) {
+    const s = c.read(1 << 20, 3000);
+    reads++;
+    largest = Math.max(largest, s.length);
+    for (let i = 0; i < s.length && bad === -1; i++) if (s[i] !== 0x30 + ((got + i) % 10)) bad = got + i;
+    got += s.length;
+  }
+  t.ok(largest <= 128 * 1024, `no read took more than 128 KiB (largest ${largest})`);
+  t.ok(reads >= N / (128 * 1024), `${reads} reads`);
+  t.equal(got, N, 'all of it');
+  t.equal(bad, -1, 'in order');
+  t.end();
+});
+
 t.test('flush() returns as soon as the data is handed over (no wait for a wake-up slice)', (t) => {
   const c = open(t);
   c.write(cmd.hold);

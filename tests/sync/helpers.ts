@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
+import { mulberry32 } from '../helpers/session-harness.js';
 
 export const HOST = '127.0.0.1';
 
@@ -155,6 +156,7 @@ export const cmd = {
   echo: 'echo\r\n',
   hold: 'hold\r\n',
   bulk: (n: number, close = false): string => `bulk ${n}${close ? ' close' : ''}\r\n`,
+  random: (n: number, seed: number): string => `random ${n} ${seed}\r\n`,
 };
 
 /** A port nothing listens on (bound once, then released). */
@@ -174,4 +176,12 @@ export function thrown(fn: () => unknown): any {
     return err;
   }
   throw new Error('expected a throw, got a return');
+}
+
+/** `n` pseudo-random bytes from `seed` (every value, 0xFF included): the async-server fixture's `random`. */
+export function randomBytesFor(n: number, seed: number): Buffer {
+  const rand = mulberry32(seed);
+  const out = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) out[i] = Math.floor(rand() * 256);
+  return out;
 }

@@ -3,13 +3,14 @@
  * in a child process (tests/sync/fixtures/async-server.ts). The blocking
  * calls run in this thread; every one of them has a timeout.
  */
+import { createHash } from 'node:crypto';
 import net from 'node:net';
 import t, { type Test } from 'tap';
 import { engineCall } from '../../src/bridge/engine-client.js';
 import {
   TelnetClosedError, TelnetConnection, type TelnetConnectionOptions, TelnetLimitError, TelnetTimeoutError, TelnetUsageError,
 } from '../../src/sync/index.js';
-import { HOST, asyncServers, cmd, freePort, sleep, thrown, until } from './helpers.js';
+import { HOST, asyncServers, cmd, freePort, randomBytesFor, sleep, thrown, until } from './helpers.js';
 
 const { child, text: TEXT, bytes: BYTES } = await asyncServers(t);
 
@@ -254,6 +255,31 @@ t.test('a byte read(n) moves at most 128 KiB out of a full ring per call, and no
   t.ok(reads >= N / (128 * 1024), `${reads} reads`);
   t.equal(got, N, 'all of it');
   t.equal(bad, -1, 'in order');
+  t.end();
+});
+
+t.test('two byte connections read 4 MiB of random bytes each at once, through the shared read area, exactly', (t) => {
+  // Both connections' socket reads land in the engine thread's one read
+  // buffer and are unescaped there in place (0xFF every 256 bytes).
+  const N = 4 * 1024 * 1024;
+  const a = open<Buffer>(t, { encoding: false, timeout: 10000 }, BYTES);
+  const b = open<Buffer>(t, { encoding: false, timeout: 10000 }, BYTES);
+  a.write(Buffer.from(cmd.random(N, 1)));
+  b.write(Buffer.from(cmd.random(N, 2)));
+  const hashes = [createHash('sha256'), createHash('sha256')];
+  const got = [0, 0];
+  const conns = [a, b];
+  while (got[0]! < N || got[1]! < N) {
+    for (let k = 0; k < 2; k++) {
+      if (got[k]! >= N) continue;
+      const part = conns[k]!.read(96 * 1024, 10000);
+      hashes[k]!.update(part);
+      got[k]! += part.length;
+    }
+  }
+  t.same(got, [N, N], 'each got exactly its bytes');
+  t.equal(hashes[0]!.digest('hex'), createHash('sha256').update(randomBytesFor(N, 1)).digest('hex'), 'stream 1 intact');
+  t.equal(hashes[1]!.digest('hex'), createHash('sha256').update(randomBytesFor(N, 2)).digest('hex'), 'stream 2 intact');
   t.end();
 });
 

@@ -29,9 +29,10 @@ t.test('accept(): address and port come from the PROXY header', (t) => {
   t.end();
 });
 
-/** The fixture server in a child process: its JSON lines and its stderr. */
-function startLogServer(level: string, mode: 'telnet' | 'raw') {
+/** The fixture server in a child process: its JSON lines and its stderr (`readStderr: false`: a pipe nobody reads). */
+function startLogServer(level: string, mode: 'telnet' | 'raw', readStderr = true) {
   const child = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/proxy-log-server.js', import.meta.url)), level, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!readStderr) child.stderr!.pause();
   let stdout = '';
   let stderr = '';
   const events: Array<Record<string, unknown>> = [];
@@ -42,7 +43,7 @@ function startLogServer(level: string, mode: 'telnet' | 'raw') {
     while ((nl = stdout.indexOf('\n')) !== -1) { events.push(JSON.parse(stdout.slice(0, nl))); stdout = stdout.slice(nl + 1); }
     changed();
   });
-  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); changed(); });
+  if (readStderr) child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); changed(); });
   const until = (what: string, check: () => boolean, ms = 10000): Promise<void> => new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; stderr: ${stderr}`)), ms);
     const test = (): void => { if (check()) { clearTimeout(timer); changed = () => {}; resolve(); } };
@@ -87,6 +88,20 @@ for (const mode of ['telnet', 'raw'] as const) {
     t.notMatch(srv.stderr(), /^INFO /m, 'nothing below warn by default');
   });
 }
+
+t.test('a standard error nobody reads does not stall the server: 1,500 refusals, then a good header is served', async (t) => {
+  const srv = startLogServer('-', 'telnet', false);
+  t.teardown(() => { srv.child.kill('SIGKILL'); });
+  await srv.until('port', () => srv.events.length > 0);
+  const port = srv.events[0]!.port as number;
+  // About 200 KB of WARN lines: three times what a pipe holds before its writer blocks.
+  for (let i = 0; i < 1500; i++) await sendAndWaitClose(port, 'HELLO there\r\n');
+  const good = net.connect(port, HOST, () => good.write(`${GOOD}hi\r\n`));
+  good.on('error', () => {});
+  t.teardown(() => { good.destroy(); });
+  await srv.until('the accepted connection', () => srv.events.some((e) => e.ev === 'accepted'), 20000);
+  t.match(srv.events.find((e) => e.ev === 'accepted'), { address: '192.0.2.7', port: 7777 });
+});
 
 t.test("logLevel 'silent': the same refusal writes nothing", async (t) => {
   const srv = startLogServer('silent', 'telnet');

@@ -5,7 +5,7 @@
  * engine writes its own lines to standard error itself, `LEVEL message`,
  * at or above the level the caller chose (`logLevel`, default `warn`).
  */
-import { write } from 'node:fs';
+import { write, writeSync } from 'node:fs';
 import { TelnetUsageError } from '../protocol/errors.js';
 import { LOG_LEVELS, type LogLevel, type Logger, makeLogger, silentLogger } from '../engine/logger.js';
 
@@ -23,41 +23,65 @@ export function checkLogLevel(level: unknown): LogLevel {
 
 /** Lines waiting for standard error at most; more are counted and dropped. */
 const MAX_QUEUED = 256;
-const queue: string[] = [];
+const queue: Buffer[] = [];
 let writing = false;
 let dropped = 0;
 
 /**
- * Queue a line for fd 2. One write is in flight at a time, on libuv's
- * thread pool, so lines keep their order and a standard error that nobody
- * reads (a full pipe blocks its writer) stalls that one pool thread, never
- * the engine thread: peers that make warnings cannot make it hang. What
- * does not fit the queue is counted and reported once there is room.
+ * Write a line to fd 2 at once (so that a script's last warning is there
+ * when it exits). When fd 2 cannot take it (EAGAIN: a pipe nobody reads,
+ * which Node leaves non-blocking), the line waits in a bounded queue that
+ * drains one write at a time on libuv's thread pool, in order, so the
+ * engine thread never waits for standard error; what does not fit is
+ * counted and reported as dropped once writes go through again.
  */
 function toStderr(line: string): void {
+  if (!writing && queue.length === 0) {
+    const bytes = Buffer.from(`${droppedNotice()}${line}\n`);
+    try {
+      const n = writeSync(2, bytes);
+      if (n === bytes.length) return;
+      enqueue(bytes.subarray(n));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') enqueue(bytes);
+      else dropped++;
+    }
+    return;
+  }
+  enqueue(Buffer.from(`${line}\n`));
+}
+
+/** The line that reports lines dropped so far (and forgets them), or ''. */
+function droppedNotice(): string {
+  if (dropped === 0) return '';
+  const notice = `WARN ${dropped} log lines dropped: standard error did not keep up\n`;
+  dropped = 0;
+  return notice;
+}
+
+function enqueue(bytes: Buffer): void {
   if (queue.length >= MAX_QUEUED) {
     dropped++;
     return;
   }
-  if (dropped > 0) {
-    queue.push(`WARN ${dropped} log lines dropped: standard error did not keep up\n`);
-    dropped = 0;
-  }
-  queue.push(`${line}\n`);
+  const notice = droppedNotice();
+  if (notice !== '') queue.push(Buffer.from(notice));
+  queue.push(bytes);
   if (!writing) writeNext();
 }
 
 function writeNext(): void {
-  const text = queue.length === 1 ? queue.pop()! : queue.splice(0).join('');
+  const chunk = queue.length === 1 ? queue.pop()! : Buffer.concat(queue.splice(0));
   writing = true;
-  write(2, text, (err) => {
+  write(2, chunk, (err, n) => {
     writing = false;
     if (err !== null) {
-      // Full (EAGAIN on a non-blocking pipe), closed or broken: these lines
-      // and the queued ones are dropped and counted; serving goes on.
-      dropped += text.split('\n').length - 1 + queue.length;
+      // Still full (EAGAIN), closed or broken: what waited is dropped and counted; serving goes on.
+      dropped += queue.length + 1;
       queue.length = 0;
+      return;
     }
+    if (n < chunk.length) queue.unshift(chunk.subarray(n));
     if (queue.length > 0) writeNext();
   });
 }

@@ -59,6 +59,7 @@
  *   seconds, as in miniboa.
  */
 import { BlockingTelnetServer } from '../src/sync/blocking-server.js';
+import type { LogLevel } from '../src/engine/logger.js';
 import type { ServerConnection } from '../src/sync/server-connection.js';
 import { type TextDecoderLike, encodeText, makeDecoder, normalizeEncoding } from '../src/engine/encoding.js';
 import { TelnetError, TelnetUsageError } from '../src/protocol/errors.js';
@@ -657,7 +658,7 @@ export interface TelnetServerOptions {
    * What the engine thread writes to stderr (not in miniboa): `'warn'` by
    * default (a refused PROXY header), `'info'`, `'debug'`, or `'silent'`.
    */
-  log_level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  log_level?: LogLevel;
 }
 
 /**

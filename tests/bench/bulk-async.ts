@@ -99,7 +99,7 @@ export interface BulkTransport {
   rawReceive(port: number): Promise<Received>;
 }
 
-const plainTransport: BulkTransport = { startSender: (mode, kind) => startSender(mode, kind), rawReceive };
+const plainTransport: BulkTransport = { startSender, rawReceive };
 
 /**
  * A bulk benchmark: the raw client and `receive` (one transfer from the

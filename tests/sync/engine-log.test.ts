@@ -6,7 +6,7 @@
  */
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { TelnetConnection } from '../../src/sync/index.js';
 import { type ChildResult, runChild } from '../helpers/run-child.js';
 
@@ -21,34 +21,30 @@ function badPeer(): Promise<net.Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-function runClient(port: number, level: string): Promise<ChildResult> {
-  return runChild(process.execPath, [CLIENT, String(port), level], 20_000);
+/** Serve the bad peer for this test and run the client against it at `level`; its exit code is checked here. */
+async function clientOfBadPeer(t: Test, level: string): Promise<ChildResult> {
+  const server = await badPeer();
+  t.teardown(() => { server.close(); });
+  const r = await runChild(process.execPath, [CLIENT, String((server.address() as net.AddressInfo).port), level], 20_000);
+  t.equal(r.code, 0, 'the client ran to its end', { stderr: r.stderr });
+  return r;
 }
 
 t.test('default level: the oversized SB is a WARN line, and the line after it arrives', async (t) => {
-  const server = await badPeer();
-  t.teardown(() => { server.close(); });
-  const r = await runClient((server.address() as net.AddressInfo).port, '-');
-  t.equal(r.code, 0, 'the client ran to its end', { stderr: r.stderr });
+  const r = await clientOfBadPeer(t, '-');
   t.match(JSON.parse(r.stdout), { line: 'hello\r\n' });
   t.match(r.stderr, /^WARN peer problem SB_OVERFLOW: /m);
   t.notMatch(r.stderr, /^(INFO|DEBUG) /m, 'nothing below warn');
 });
 
 t.test("logLevel 'silent': nothing on stderr", async (t) => {
-  const server = await badPeer();
-  t.teardown(() => { server.close(); });
-  const r = await runClient((server.address() as net.AddressInfo).port, 'silent');
-  t.equal(r.code, 0, 'the client ran to its end', { stderr: r.stderr });
+  const r = await clientOfBadPeer(t, 'silent');
   t.match(JSON.parse(r.stdout), { line: 'hello\r\n' });
   t.equal(r.stderr, '');
 });
 
 t.test("logLevel 'debug' adds the negotiation", async (t) => {
-  const server = await badPeer();
-  t.teardown(() => { server.close(); });
-  const r = await runClient((server.address() as net.AddressInfo).port, 'debug');
-  t.equal(r.code, 0, 'the client ran to its end', { stderr: r.stderr });
+  const r = await clientOfBadPeer(t, 'debug');
   t.match(r.stderr, /^DEBUG remote ECHO enabled/m);
   t.match(r.stderr, /^WARN peer problem SB_OVERFLOW: /m);
 });

@@ -8,14 +8,8 @@ import t from 'tap';
 import { createHash } from 'node:crypto';
 import { C, createChannel, ringRead, ringUsed, ringWrite } from '../../src/bridge/channel.js';
 import { allocAlignedTo, copyIntoShared } from '../../src/bridge/shared-copy.js';
+import { randomBytesFor } from './helpers.js';
 import { mulberry32 } from '../helpers/session-harness.js';
-
-function pattern(n: number, seed: number): Buffer {
-  const rand = mulberry32(seed);
-  const b = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) b[i] = Math.floor(rand() * 256);
-  return b;
-}
 
 t.test('copyIntoShared: every alignment, lengths around 256 and 64 KiB', (t) => {
   const shared = new Uint8Array(new SharedArrayBuffer(200 * 1024));
@@ -23,7 +17,7 @@ t.test('copyIntoShared: every alignment, lengths around 256 and 64 KiB', (t) => 
   let bad = 0;
   let cases = 0;
   for (const len of lengths) {
-    const base = pattern(len + 16, len);
+    const base = randomBytesFor(len + 16, len);
     for (let srcOff = 0; srcOff < 8; srcOff++) {
       for (let at = 0; at < 8; at++) {
         shared.fill(0xee);
@@ -54,7 +48,7 @@ t.test('allocAlignedTo: a buffer of n bytes at the source\'s alignment mod 8', (
 
 t.test('a ring carries 8 MiB in odd-sized writes and reads, wrapping all the way', (t) => {
   const ch = createChannel(64 * 1024, 16 * 1024);
-  const data = pattern(8 * 1024 * 1024, 99);
+  const data = randomBytesFor(8 * 1024 * 1024, 99);
   const rand = mulberry32(7);
   const inHash = createHash('sha256').update(data);
   const outHash = createHash('sha256');
